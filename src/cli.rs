@@ -1,0 +1,174 @@
+//! Command-line surface: clap derive types only. Nothing else in the crate imports clap,
+//! and nothing here does work; `app` turns these values into actions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Declarative reconciler for Apache Kafka and Kafka-compatible brokers.
+///
+/// topo reads a topology.toml (topics, dead-letter queues, consumer groups), compares it
+/// with the live cluster and shows a plan; `topo apply` carries the plan out.
+///
+/// Exit codes: 0 success (and, with --detailed-exitcode, no changes), 1 error or refusal,
+/// 2 changes or drift present (only with --detailed-exitcode).
+#[derive(Debug, Parser)]
+#[command(name = "topo", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct FileArgs {
+    /// Topology file.
+    #[arg(short = 'f', long = "file", default_value = "topology.toml", value_name = "PATH")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ClusterArgs {
+    /// Bootstrap servers; overrides `[cluster].bootstrap_servers` and KAFKA_BOOTSTRAP_SERVERS.
+    #[arg(long, value_name = "HOST:PORT[,...]", global = true)]
+    pub bootstrap_servers: Option<String>,
+    /// How long to wait for the cluster before giving up.
+    #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = parse_duration, global = true)]
+    pub timeout: std::time::Duration,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text).map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Terraform-style text for terminals.
+    Human,
+    /// The versioned JSON document (what `topo apply plan.json` reads).
+    Json,
+    /// For pull-request comments.
+    Markdown,
+    /// Prometheus text exposition: one gauge per drift kind.
+    Prometheus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PartitionerArg {
+    Md5,
+    Murmur2,
+    Crc32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what apply would change, without changing anything.
+    ///
+    /// Reads the live cluster (one metadata request, batched config reads), compares it with
+    /// the topology and prints the plan. Refusals (fewer partitions, replication changes,
+    /// forbidden deletes) fail the plan with exit 1.
+    Plan {
+        #[command(flatten)]
+        file: FileArgs,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+        /// Print a one-row-per-resource table instead of the full plan.
+        #[arg(long)]
+        summary: bool,
+        /// Save the plan as JSON for `topo apply PLAN`.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+        /// Exit 0 when there is nothing to do, 2 when there are changes or drift, 1 on error.
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Also ask the broker to validate creates and config changes (validate_only).
+        #[arg(long)]
+        validate: bool,
+    },
+    /// Carry out the plan: create topics, change configs and partitions, commit group
+    /// offsets, delete what policy allows.
+    ///
+    /// With a PLAN file (from `topo plan --out`), applies exactly that plan after checking
+    /// the cluster has not changed since it was made.
+    Apply {
+        /// A saved plan to apply instead of computing a new one.
+        #[arg(value_name = "PLAN")]
+        plan: Option<PathBuf>,
+        #[command(flatten)]
+        file: FileArgs,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+    },
+    /// Check the topology file without contacting any cluster.
+    Validate {
+        #[command(flatten)]
+        file: FileArgs,
+    },
+    /// Print the JSON Schema of topology.toml (for editor completion).
+    Schema,
+    /// Print the partition a key maps to.
+    Partition {
+        /// The message key, e.g. a tenant id.
+        key: Option<String>,
+        /// Use this declared topic's partitioner and live partition count.
+        #[arg(long, conflicts_with = "partitions")]
+        topic: Option<String>,
+        /// Partition count to map into.
+        #[arg(long)]
+        partitions: Option<i32>,
+        /// Hashing scheme (default: the topic's, else md5 as the ingestion service).
+        #[arg(long, value_enum)]
+        partitioner: Option<PartitionerArg>,
+        /// Show every partitioner side by side.
+        #[arg(long)]
+        all: bool,
+        /// Count how many keys of this file (one per line) move when partitions change to --to.
+        #[arg(long, value_name = "FILE")]
+        keys: Option<PathBuf>,
+        /// New partition count for --keys.
+        #[arg(long, value_name = "N")]
+        to: Option<i32>,
+        #[command(flatten)]
+        file: FileArgs,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+    },
+    /// Table of managed topics and groups: partitions, retention, lag, DLQ message counts.
+    Status {
+        #[command(flatten)]
+        file: FileArgs,
+        #[command(flatten)]
+        cluster: ClusterArgs,
+    },
+    /// Write a topology.toml describing an existing cluster.
+    Import {
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        /// Only topics matching this glob (repeatable).
+        #[arg(long, value_name = "PATTERN")]
+        include: Vec<String>,
+        /// Skip topics matching this glob (repeatable).
+        #[arg(long, value_name = "PATTERN")]
+        exclude: Vec<String>,
+        /// Write here instead of standard output.
+        #[arg(short = 'o', long, value_name = "PATH")]
+        output: Option<PathBuf>,
+    },
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}

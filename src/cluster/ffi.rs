@@ -1,0 +1,1183 @@
+//! Blocking wrappers over the librdkafka admin calls that rdkafka's safe
+//! `AdminClient` does not expose: IncrementalAlterConfigs on topics,
+//! ListOffsets, ListConsumerGroups, DescribeConsumerGroups,
+//! ListConsumerGroupOffsets and AlterConsumerGroupOffsets.
+//!
+//! This module owns the crate's unsafe boundary towards the librdkafka C API
+//! and exposes only safe functions that take a timeout and return plain Rust
+//! values. It upholds these invariants:
+//!
+//! - Ownership: every librdkafka object created here (admin options, the
+//!   private result queue, the result event, config resources, partition
+//!   lists, group-offset request objects, error objects) is wrapped in an
+//!   RAII guard as soon as it is returned, so it is destroyed exactly once on
+//!   every path, including errors and timeouts. librdkafka copies request
+//!   objects when an operation is enqueued, so request guards may drop as
+//!   soon as the call returns.
+//! - Borrowing: pointers obtained from a result event (names, arrays,
+//!   partition lists, error objects) are dereferenced only while the event
+//!   guard is alive, and are copied into owned Rust values before it drops.
+//! - Handle lifetime: the native `rd_kafka_t` comes from a borrowed
+//!   `AdminClient`, which therefore outlives the call. When a call times out
+//!   its queue is destroyed; librdkafka then discards the late result itself.
+//! - Inputs: strings handed to C are NUL-terminated `CString`s; interior NUL
+//!   bytes and arguments librdkafka would reject for the whole request are
+//!   reported as [`FfiError::Invalid`] before anything is sent.
+//! - Error codes: codes that librdkafka passes through from the broker are
+//!   read as plain integers, never as rdkafka-sys's Rust enum, so a code newer
+//!   than the bindings cannot produce an invalid enum value.
+
+use std::collections::HashSet;
+use std::ffi::{c_char, c_int, CStr, CString};
+use std::ptr::{self, NonNull};
+use std::time::{Duration, Instant};
+
+use rdkafka::admin::AdminClient;
+use rdkafka::bindings as rd;
+use rdkafka::client::DefaultClientContext;
+use rdkafka::types::RDKafkaErrorCode;
+
+/// Failure of a whole admin call (as opposed to a per-resource error).
+#[derive(Debug, thiserror::Error)]
+pub enum FfiError {
+    /// No result arrived within the caller's timeout.
+    #[error("timed out after {0:?} waiting for the broker")]
+    Timeout(Duration),
+    /// librdkafka or the broker rejected the request as a whole.
+    #[error("{op} failed: {message} ({code})")]
+    Request {
+        op: &'static str,
+        code: String,
+        message: String,
+    },
+    /// The arguments cannot be expressed as a valid request.
+    #[error("invalid argument for {op}: {message}")]
+    Invalid { op: &'static str, message: String },
+}
+
+/// Error reported for a single resource (topic, partition or group).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} ({code})")]
+pub struct BrokerError {
+    /// Error name as rdkafka spells it (e.g. `InvalidConfig`), or
+    /// librdkafka's `rd_kafka_err2name` for codes rdkafka does not know.
+    pub code: String,
+    /// Human-readable message from the broker or librdkafka.
+    pub message: String,
+}
+
+/// One incremental change to a config key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlterOp {
+    /// Set the key to this value.
+    Set(String),
+    /// Remove the override so the key reverts to its default.
+    Delete,
+}
+
+/// Which offset `list_offsets` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OffsetSpec {
+    /// The log start offset.
+    Earliest,
+    /// The log end offset (offset of the next message to be written).
+    Latest,
+}
+
+/// Outcome for one topic of `incremental_alter_topic_configs`.
+pub type TopicOutcome = (String, Result<(), BrokerError>);
+
+/// Offset (or error) for one `(topic, partition)` of `list_offsets`.
+pub type OffsetOutcome = ((String, i32), Result<i64, BrokerError>);
+
+/// Outcome for one `(topic, partition)` of `alter_consumer_group_offsets`.
+pub type CommitOutcome = ((String, i32), Result<(), BrokerError>);
+
+/// One entry of `list_consumer_groups`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupListing {
+    pub group_id: String,
+    /// As named by `rd_kafka_consumer_group_state_name`: `Stable`, `Empty`,
+    /// `PreparingRebalance`, `CompletingRebalance`, `Dead` or `Unknown`.
+    /// Groups using the KIP-848 consumer protocol report `Stable`, `Empty`
+    /// and `Dead` as such, but their `Assigning` and `Reconciling` states
+    /// have no librdkafka equivalent and show as `Unknown`.
+    pub state: String,
+    pub is_simple: bool,
+}
+
+/// One member of a described group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupMember {
+    pub client_id: String,
+    pub consumer_id: String,
+    pub host: String,
+    /// Assigned partitions, sorted by topic then partition.
+    pub assignment: Vec<(String, i32)>,
+}
+
+/// Result of `describe_consumer_groups` for one group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupDescription {
+    pub group_id: String,
+    /// Same vocabulary as [`GroupListing::state`].
+    pub state: String,
+    /// Members, sorted by consumer id.
+    pub members: Vec<GroupMember>,
+    /// Set when this group could not be described.
+    pub error: Option<BrokerError>,
+}
+
+/// Applies incremental config changes to topics with IncrementalAlterConfigs
+/// (never the legacy AlterConfigs, which would reset unspecified keys).
+///
+/// Returns one result per topic, sorted by topic name. With `validate_only`
+/// the broker checks the changes without applying them.
+pub fn incremental_alter_topic_configs(
+    admin: &AdminClient<DefaultClientContext>,
+    changes: &[(String, Vec<(String, AlterOp)>)],
+    validate_only: bool,
+    timeout: Duration,
+) -> Result<Vec<TopicOutcome>, FfiError> {
+    const OP: &str = "IncrementalAlterConfigs";
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut topics = HashSet::new();
+    let mut resources = Vec::with_capacity(changes.len());
+    for (topic, entries) in changes {
+        if !topics.insert(topic.as_str()) {
+            return Err(invalid(
+                OP,
+                format!("topic {topic:?} appears more than once"),
+            ));
+        }
+        let name = c_string(OP, "topic", topic)?;
+        // SAFETY: `name` is a valid NUL-terminated string for the duration of
+        // the call; librdkafka copies it into the new resource.
+        let raw = unsafe {
+            rd::rd_kafka_ConfigResource_new(
+                rd::rd_kafka_ResourceType_t::RD_KAFKA_RESOURCE_TOPIC,
+                name.as_ptr(),
+            )
+        };
+        let resource =
+            ConfigResource::from_raw(raw).ok_or_else(|| no_object(OP, "config resource"))?;
+        let mut keys = HashSet::new();
+        for (key, alter) in entries {
+            if !keys.insert(key.as_str()) {
+                return Err(invalid(
+                    OP,
+                    format!("key {key:?} appears more than once for topic {topic:?}"),
+                ));
+            }
+            let key_c = c_string(OP, "config key", key)?;
+            let (op_type, value) = match alter {
+                AlterOp::Set(value) => (
+                    rd::rd_kafka_AlterConfigOpType_t::RD_KAFKA_ALTER_CONFIG_OP_TYPE_SET,
+                    Some(c_string(OP, "config value", value)?),
+                ),
+                AlterOp::Delete => (
+                    rd::rd_kafka_AlterConfigOpType_t::RD_KAFKA_ALTER_CONFIG_OP_TYPE_DELETE,
+                    None,
+                ),
+            };
+            let value_ptr = value.as_ref().map_or(ptr::null(), |v| v.as_ptr());
+            // SAFETY: `resource` is live and exclusively ours; `key_c` and
+            // `value_ptr` (NULL only for DELETE, as the API requires) are
+            // valid NUL-terminated strings that librdkafka copies.
+            let raw_err = unsafe {
+                rd::rd_kafka_ConfigResource_add_incremental_config(
+                    resource.as_ptr(),
+                    key_c.as_ptr(),
+                    op_type,
+                    value_ptr,
+                )
+            };
+            if let Some(err) = OwnedError::from_raw(raw_err) {
+                return Err(invalid(OP, format!("{topic}: {key}: {}", err.message())));
+            }
+        }
+        resources.push(resource);
+    }
+
+    let call = Call::new(
+        admin,
+        OP,
+        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_INCREMENTALALTERCONFIGS,
+        timeout,
+    )?;
+    call.set_validate_only(validate_only)?;
+    let mut raw_resources: Vec<*mut rd::rd_kafka_ConfigResource_t> =
+        resources.iter().map(ConfigResource::as_ptr).collect();
+    // SAFETY: the handle, options and queue are live; `raw_resources` points
+    // to `len` live resources, which librdkafka copies before returning.
+    unsafe {
+        rd::rd_kafka_IncrementalAlterConfigs(
+            call.rk,
+            raw_resources.as_mut_ptr(),
+            raw_resources.len(),
+            call.options.as_ptr(),
+            call.queue.as_ptr(),
+        );
+    }
+    drop(resources);
+
+    let event = call.wait(rd::RD_KAFKA_EVENT_INCREMENTALALTERCONFIGS_RESULT)?;
+    // SAFETY: `event` is a live event of the matching result type.
+    let result = unsafe { rd::rd_kafka_event_IncrementalAlterConfigs_result(event.as_ptr()) };
+    if result.is_null() {
+        return Err(unexpected_event(OP));
+    }
+    let mut cnt = 0usize;
+    // SAFETY: `result` belongs to the live `event`; `cnt` is a valid out pointer.
+    let array = unsafe { rd::rd_kafka_IncrementalAlterConfigs_result_resources(result, &mut cnt) };
+    // SAFETY: librdkafka returns NULL or an array of `cnt` resources owned by `event`.
+    let items = unsafe { event_array(&event, array, cnt) };
+    let mut out = Vec::with_capacity(items.len());
+    for &resource in items {
+        // SAFETY: `resource` is a live element of the event's result array;
+        // the returned strings are owned by it and copied immediately.
+        let (name, code, message) = unsafe {
+            (
+                owned_string(rd::rd_kafka_ConfigResource_name(resource)),
+                raw::rd_kafka_ConfigResource_error(resource),
+                rd::rd_kafka_ConfigResource_error_string(resource),
+            )
+        };
+        let outcome = if code == NO_ERROR {
+            Ok(())
+        } else {
+            // SAFETY: `message` is NULL or a string owned by the live event.
+            let message = unsafe { owned_string(message) };
+            Err(broker_error(code, message))
+        };
+        out.push((name, outcome));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// Looks up the earliest or latest offset of many partitions in one
+/// ListOffsets call. Results are sorted by topic, then partition.
+///
+/// Partitions that do not exist are reported per partition
+/// (`UnknownTopicOrPartition` for an unknown topic, `UnknownPartition` for a
+/// partition beyond the topic's count, or `NoEnt` when none of the requested
+/// partitions exists, since librdkafka then drops the detail).
+pub fn list_offsets(
+    admin: &AdminClient<DefaultClientContext>,
+    partitions: &[(String, i32)],
+    spec: OffsetSpec,
+    timeout: Duration,
+) -> Result<Vec<OffsetOutcome>, FfiError> {
+    const OP: &str = "ListOffsets";
+    if partitions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let spec_value = match spec {
+        OffsetSpec::Earliest => rd::rd_kafka_OffsetSpec_t::RD_KAFKA_OFFSET_SPEC_EARLIEST as i64,
+        OffsetSpec::Latest => rd::rd_kafka_OffsetSpec_t::RD_KAFKA_OFFSET_SPEC_LATEST as i64,
+    };
+    let list = partition_list(
+        OP,
+        partitions.iter().map(|(t, p)| (t.as_str(), *p, spec_value)),
+    )?;
+
+    let call = Call::new(
+        admin,
+        OP,
+        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTOFFSETS,
+        timeout,
+    )?;
+    // SAFETY: the handle, list, options and queue are live; librdkafka copies
+    // the partition list before returning.
+    unsafe {
+        rd::rd_kafka_ListOffsets(
+            call.rk,
+            list.as_ptr(),
+            call.options.as_ptr(),
+            call.queue.as_ptr(),
+        )
+    };
+    drop(list);
+
+    let event = call.wait_event(rd::RD_KAFKA_EVENT_LISTOFFSETS_RESULT)?;
+    if let Some((code, message)) = event_error(&event) {
+        if code != LOCAL_NOENT {
+            return Err(call.request_error(code, message));
+        }
+        // librdkafka fails the whole request with _NOENT when none of the
+        // partitions has a leader (unknown topics or partitions), dropping
+        // the per-partition detail it reports when only some are missing.
+        // Every partition is affected, so report it on each of them.
+        let err = broker_error(code, format!("no leader found for partition ({message})"));
+        let mut out: Vec<OffsetOutcome> = partitions
+            .iter()
+            .map(|tp| (tp.clone(), Err(err.clone())))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        return Ok(out);
+    }
+    // SAFETY: `event` is a live event of the matching result type.
+    let result = unsafe { rd::rd_kafka_event_ListOffsets_result(event.as_ptr()) };
+    if result.is_null() {
+        return Err(unexpected_event(OP));
+    }
+    let mut cnt = 0usize;
+    // SAFETY: `result` belongs to the live `event`; `cnt` is a valid out pointer.
+    let array = unsafe { rd::rd_kafka_ListOffsets_result_infos(result, &mut cnt) };
+    // SAFETY: librdkafka returns NULL or an array of `cnt` infos owned by `event`.
+    let infos = unsafe { event_array(&event, array, cnt) };
+    let mut out = Vec::with_capacity(infos.len());
+    for &info in infos {
+        // SAFETY: `info` is a live element of the event's result array and its
+        // topic partition is owned by it.
+        let Some(tp) =
+            (unsafe { read_partition(rd::rd_kafka_ListOffsetsResultInfo_topic_partition(info)) })
+        else {
+            continue;
+        };
+        let outcome = if tp.err == NO_ERROR {
+            Ok(tp.offset)
+        } else {
+            Err(broker_error(tp.err, String::new()))
+        };
+        out.push(((tp.topic, tp.partition), outcome));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// Lists every consumer group known to the cluster, sorted by group id.
+///
+/// Fails as a whole if any broker could not be queried, since a partial
+/// listing would silently hide groups.
+pub fn list_consumer_groups(
+    admin: &AdminClient<DefaultClientContext>,
+    timeout: Duration,
+) -> Result<Vec<GroupListing>, FfiError> {
+    const OP: &str = "ListConsumerGroups";
+    let call = Call::new(
+        admin,
+        OP,
+        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS,
+        timeout,
+    )?;
+    // SAFETY: the handle, options and queue are live.
+    unsafe { rd::rd_kafka_ListConsumerGroups(call.rk, call.options.as_ptr(), call.queue.as_ptr()) };
+
+    let event = call.wait(rd::RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT)?;
+    // SAFETY: `event` is a live event of the matching result type.
+    let result = unsafe { rd::rd_kafka_event_ListConsumerGroups_result(event.as_ptr()) };
+    if result.is_null() {
+        return Err(unexpected_event(OP));
+    }
+
+    let mut err_cnt = 0usize;
+    // SAFETY: `result` belongs to the live `event`; `err_cnt` is a valid out pointer.
+    let err_array = unsafe { rd::rd_kafka_ListConsumerGroups_result_errors(result, &mut err_cnt) };
+    // SAFETY: librdkafka returns NULL or an array of `err_cnt` errors owned by `event`.
+    let errors = unsafe { event_array(&event, err_array, err_cnt) };
+    if let Some(&first) = errors.first() {
+        // SAFETY: `first` is a live error object owned by the event.
+        let err = unsafe { borrowed_error(first) };
+        let more = if errors.len() > 1 {
+            format!(" (and {} more errors)", errors.len() - 1)
+        } else {
+            String::new()
+        };
+        return Err(FfiError::Request {
+            op: OP,
+            code: err.code,
+            message: format!("{}{more}", err.message),
+        });
+    }
+
+    let mut cnt = 0usize;
+    // SAFETY: `result` belongs to the live `event`; `cnt` is a valid out pointer.
+    let array = unsafe { rd::rd_kafka_ListConsumerGroups_result_valid(result, &mut cnt) };
+    // SAFETY: librdkafka returns NULL or an array of `cnt` listings owned by `event`.
+    let listings = unsafe { event_array(&event, array, cnt) };
+    let mut out = Vec::with_capacity(listings.len());
+    for &listing in listings {
+        // SAFETY: `listing` is a live element of the event's result array; the
+        // group id it returns is owned by it and copied immediately.
+        let (group_id, state, simple) = unsafe {
+            (
+                owned_string(rd::rd_kafka_ConsumerGroupListing_group_id(listing)),
+                rd::rd_kafka_ConsumerGroupListing_state(listing),
+                rd::rd_kafka_ConsumerGroupListing_is_simple_consumer_group(listing),
+            )
+        };
+        out.push(GroupListing {
+            group_id,
+            state: state_name(state),
+            is_simple: simple != 0,
+        });
+    }
+    out.sort_by(|a, b| a.group_id.cmp(&b.group_id));
+    Ok(out)
+}
+
+/// Describes the given consumer groups, sorted by group id. A group that
+/// could not be described carries its error in [`GroupDescription::error`].
+pub fn describe_consumer_groups(
+    admin: &AdminClient<DefaultClientContext>,
+    groups: &[String],
+    timeout: Duration,
+) -> Result<Vec<GroupDescription>, FfiError> {
+    const OP: &str = "DescribeConsumerGroups";
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut seen = HashSet::new();
+    let mut names = Vec::with_capacity(groups.len());
+    for group in groups {
+        if !seen.insert(group.as_str()) {
+            return Err(invalid(
+                OP,
+                format!("group {group:?} appears more than once"),
+            ));
+        }
+        names.push(c_string(OP, "group id", group)?);
+    }
+    let mut name_ptrs: Vec<*const c_char> = names.iter().map(|n| n.as_ptr()).collect();
+
+    let call = Call::new(
+        admin,
+        OP,
+        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS,
+        timeout,
+    )?;
+    // SAFETY: the handle, options and queue are live; `name_ptrs` holds `len`
+    // valid NUL-terminated strings (kept alive by `names`), which librdkafka
+    // copies before returning.
+    unsafe {
+        rd::rd_kafka_DescribeConsumerGroups(
+            call.rk,
+            name_ptrs.as_mut_ptr(),
+            name_ptrs.len(),
+            call.options.as_ptr(),
+            call.queue.as_ptr(),
+        );
+    }
+
+    let event = call.wait(rd::RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT)?;
+    // SAFETY: `event` is a live event of the matching result type.
+    let result = unsafe { rd::rd_kafka_event_DescribeConsumerGroups_result(event.as_ptr()) };
+    if result.is_null() {
+        return Err(unexpected_event(OP));
+    }
+    let mut cnt = 0usize;
+    // SAFETY: `result` belongs to the live `event`; `cnt` is a valid out pointer.
+    let array = unsafe { rd::rd_kafka_DescribeConsumerGroups_result_groups(result, &mut cnt) };
+    // SAFETY: librdkafka returns NULL or an array of `cnt` descriptions owned by `event`.
+    let descriptions = unsafe { event_array(&event, array, cnt) };
+    let mut out = Vec::with_capacity(descriptions.len());
+    for &desc in descriptions {
+        // SAFETY: `desc` is a live element of the event's result array; every
+        // pointer read from it is owned by it and only used inside this block.
+        let description = unsafe { read_group_description(desc) };
+        out.push(description);
+    }
+    out.sort_by(|a, b| a.group_id.cmp(&b.group_id));
+    Ok(out)
+}
+
+/// Committed offsets of `group` for every partition it has a commit on, as
+/// `(topic, partition, offset)` sorted by topic then partition.
+pub fn list_consumer_group_offsets(
+    admin: &AdminClient<DefaultClientContext>,
+    group: &str,
+    timeout: Duration,
+) -> Result<Vec<(String, i32, i64)>, FfiError> {
+    const OP: &str = "ListConsumerGroupOffsets";
+    let group_c = c_string(OP, "group id", group)?;
+    // SAFETY: `group_c` is a valid NUL-terminated string; a NULL partition
+    // list asks for all committed partitions. librdkafka copies the group id.
+    let raw = unsafe { rd::rd_kafka_ListConsumerGroupOffsets_new(group_c.as_ptr(), ptr::null()) };
+    let request = ListGroupOffsets::from_raw(raw).ok_or_else(|| no_object(OP, "request object"))?;
+
+    let call = Call::new(
+        admin,
+        OP,
+        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,
+        timeout,
+    )?;
+    let mut requests = [request.as_ptr()];
+    // SAFETY: the handle, options and queue are live; `requests` holds exactly
+    // one live request object (as the API requires), which librdkafka copies.
+    unsafe {
+        rd::rd_kafka_ListConsumerGroupOffsets(
+            call.rk,
+            requests.as_mut_ptr(),
+            requests.len(),
+            call.options.as_ptr(),
+            call.queue.as_ptr(),
+        );
+    }
+    drop(request);
+
+    let event = call.wait(rd::RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT)?;
+    // SAFETY: `event` is a live event of the matching result type.
+    let result = unsafe { rd::rd_kafka_event_ListConsumerGroupOffsets_result(event.as_ptr()) };
+    if result.is_null() {
+        return Err(unexpected_event(OP));
+    }
+    let mut cnt = 0usize;
+    // SAFETY: `result` belongs to the live `event`; `cnt` is a valid out pointer.
+    let array = unsafe { rd::rd_kafka_ListConsumerGroupOffsets_result_groups(result, &mut cnt) };
+    // SAFETY: librdkafka returns NULL or an array of `cnt` group results owned by `event`.
+    let group_results = unsafe { event_array(&event, array, cnt) };
+    let mut out = Vec::new();
+    for &group_result in group_results {
+        // SAFETY: `group_result` is a live element of the event's result array.
+        let partitions = unsafe { group_result_partitions(OP, group_result)? };
+        for tp in partitions {
+            if tp.err != NO_ERROR {
+                let err = broker_error(tp.err, String::new());
+                return Err(FfiError::Request {
+                    op: OP,
+                    code: err.code,
+                    message: format!("{}[{}]: {}", tp.topic, tp.partition, err.message),
+                });
+            }
+            // A negative offset means "no committed offset"; only real commits are reported.
+            if tp.offset >= 0 {
+                out.push((tp.topic, tp.partition, tp.offset));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Sets committed offsets of `group`, given as `(topic, partition, offset)`.
+///
+/// The broker only accepts this for groups without active members; otherwise
+/// the affected partitions report an error. Results are per partition, sorted
+/// by topic then partition.
+pub fn alter_consumer_group_offsets(
+    admin: &AdminClient<DefaultClientContext>,
+    group: &str,
+    offsets: &[(String, i32, i64)],
+    timeout: Duration,
+) -> Result<Vec<CommitOutcome>, FfiError> {
+    const OP: &str = "AlterConsumerGroupOffsets";
+    if offsets.is_empty() {
+        return Ok(Vec::new());
+    }
+    if let Some((topic, partition, offset)) = offsets.iter().find(|(_, _, offset)| *offset < 0) {
+        return Err(invalid(
+            OP,
+            format!("offset {offset} for {topic}[{partition}] is negative"),
+        ));
+    }
+    let group_c = c_string(OP, "group id", group)?;
+    let list = partition_list(OP, offsets.iter().map(|(t, p, o)| (t.as_str(), *p, *o)))?;
+    // SAFETY: `group_c` is a valid NUL-terminated string and `list` a live
+    // partition list; librdkafka copies both into the new request object.
+    let raw =
+        unsafe { rd::rd_kafka_AlterConsumerGroupOffsets_new(group_c.as_ptr(), list.as_ptr()) };
+    let request =
+        AlterGroupOffsets::from_raw(raw).ok_or_else(|| no_object(OP, "request object"))?;
+    drop(list);
+
+    let call = Call::new(
+        admin,
+        OP,
+        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS,
+        timeout,
+    )?;
+    let mut requests = [request.as_ptr()];
+    // SAFETY: the handle, options and queue are live; `requests` holds exactly
+    // one live request object (as the API requires), which librdkafka copies.
+    unsafe {
+        rd::rd_kafka_AlterConsumerGroupOffsets(
+            call.rk,
+            requests.as_mut_ptr(),
+            requests.len(),
+            call.options.as_ptr(),
+            call.queue.as_ptr(),
+        );
+    }
+    drop(request);
+
+    let event = call.wait(rd::RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT)?;
+    // SAFETY: `event` is a live event of the matching result type.
+    let result = unsafe { rd::rd_kafka_event_AlterConsumerGroupOffsets_result(event.as_ptr()) };
+    if result.is_null() {
+        return Err(unexpected_event(OP));
+    }
+    let mut cnt = 0usize;
+    // SAFETY: `result` belongs to the live `event`; `cnt` is a valid out pointer.
+    let array = unsafe { rd::rd_kafka_AlterConsumerGroupOffsets_result_groups(result, &mut cnt) };
+    // SAFETY: librdkafka returns NULL or an array of `cnt` group results owned by `event`.
+    let group_results = unsafe { event_array(&event, array, cnt) };
+    let mut out = Vec::new();
+    for &group_result in group_results {
+        // SAFETY: `group_result` is a live element of the event's result array.
+        let partitions = unsafe { group_result_partitions(OP, group_result)? };
+        for tp in partitions {
+            let outcome = if tp.err == NO_ERROR {
+                Ok(())
+            } else {
+                Err(broker_error(tp.err, String::new()))
+            };
+            out.push(((tp.topic, tp.partition), outcome));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// librdkafka functions whose result rdkafka-sys declares as the Rust enum
+/// `rd_kafka_resp_err_t`. librdkafka passes broker error codes through
+/// unchanged, and a code newer than the bindings would be an invalid value
+/// of that enum; these declarations bind the same C symbols with the
+/// ABI-identical `int` instead.
+mod raw {
+    use std::ffi::{c_char, c_int};
+
+    use rdkafka::bindings::{rd_kafka_ConfigResource_t, rd_kafka_error_t, rd_kafka_event_t};
+
+    extern "C" {
+        pub fn rd_kafka_event_error(rkev: *mut rd_kafka_event_t) -> c_int;
+        pub fn rd_kafka_ConfigResource_error(config: *const rd_kafka_ConfigResource_t) -> c_int;
+        pub fn rd_kafka_error_code(error: *const rd_kafka_error_t) -> c_int;
+        pub fn rd_kafka_err2name(err: c_int) -> *const c_char;
+        pub fn rd_kafka_err2str(err: c_int) -> *const c_char;
+    }
+}
+
+const NO_ERROR: c_int = rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR as c_int;
+const LOCAL_TIMED_OUT: c_int = rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__TIMED_OUT as c_int;
+const LOCAL_NOENT: c_int = rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__NOENT as c_int;
+/// Upper bound librdkafka accepts for an admin request timeout.
+const MAX_REQUEST_TIMEOUT_MS: c_int = 3_600_000;
+
+/// Declares an owning guard for a librdkafka object and its destructor.
+macro_rules! owned_ptr {
+    ($(#[$doc:meta])* $name:ident, $ty:ty, $destroy:path) => {
+        $(#[$doc])*
+        struct $name(NonNull<$ty>);
+
+        impl $name {
+            /// Takes ownership of `ptr`; `None` if librdkafka returned NULL.
+            fn from_raw(ptr: *mut $ty) -> Option<Self> {
+                NonNull::new(ptr).map(Self)
+            }
+
+            fn as_ptr(&self) -> *mut $ty {
+                self.0.as_ptr()
+            }
+        }
+
+        impl Drop for $name {
+            fn drop(&mut self) {
+                // SAFETY: the pointer was returned non-NULL by the matching
+                // librdkafka constructor and this guard (neither Clone nor
+                // Copy) is its only owner, so it is destroyed exactly once and
+                // never used afterwards.
+                unsafe { $destroy(self.0.as_ptr()) }
+            }
+        }
+    };
+}
+
+owned_ptr!(
+    /// `rd_kafka_AdminOptions_t`.
+    Options,
+    rd::rd_kafka_AdminOptions_t,
+    rd::rd_kafka_AdminOptions_destroy
+);
+owned_ptr!(
+    /// Private result queue from `rd_kafka_queue_new`.
+    Queue,
+    rd::rd_kafka_queue_t,
+    rd::rd_kafka_queue_destroy
+);
+owned_ptr!(
+    /// Event returned by `rd_kafka_queue_poll`.
+    Event,
+    rd::rd_kafka_event_t,
+    rd::rd_kafka_event_destroy
+);
+owned_ptr!(
+    /// `rd_kafka_ConfigResource_t` built for a request.
+    ConfigResource,
+    rd::rd_kafka_ConfigResource_t,
+    rd::rd_kafka_ConfigResource_destroy
+);
+owned_ptr!(
+    /// `rd_kafka_topic_partition_list_t` built for a request.
+    PartitionList,
+    rd::rd_kafka_topic_partition_list_t,
+    rd::rd_kafka_topic_partition_list_destroy
+);
+owned_ptr!(
+    /// `rd_kafka_ListConsumerGroupOffsets_t` request object.
+    ListGroupOffsets,
+    rd::rd_kafka_ListConsumerGroupOffsets_t,
+    rd::rd_kafka_ListConsumerGroupOffsets_destroy
+);
+owned_ptr!(
+    /// `rd_kafka_AlterConsumerGroupOffsets_t` request object.
+    AlterGroupOffsets,
+    rd::rd_kafka_AlterConsumerGroupOffsets_t,
+    rd::rd_kafka_AlterConsumerGroupOffsets_destroy
+);
+owned_ptr!(
+    /// Caller-owned `rd_kafka_error_t`.
+    OwnedError,
+    rd::rd_kafka_error_t,
+    rd::rd_kafka_error_destroy
+);
+
+impl OwnedError {
+    fn message(&self) -> String {
+        // SAFETY: the error object is live for the duration of the borrow.
+        unsafe { borrowed_error(self.as_ptr()) }.message
+    }
+}
+
+/// One admin request in flight: the native handle plus the options and the
+/// private queue the result is delivered to.
+struct Call {
+    op: &'static str,
+    rk: *mut rd::rd_kafka_t,
+    options: Options,
+    queue: Queue,
+    timeout: Duration,
+    /// `None` when `timeout` is too large to represent as an instant.
+    deadline: Option<Instant>,
+}
+
+impl Call {
+    fn new(
+        admin: &AdminClient<DefaultClientContext>,
+        op: &'static str,
+        api: rd::rd_kafka_admin_op_t,
+        timeout: Duration,
+    ) -> Result<Self, FfiError> {
+        let deadline = Instant::now().checked_add(timeout);
+        // The borrow of `admin` keeps the handle alive for the whole call.
+        let rk = admin.inner().native_ptr();
+        // SAFETY: `rk` is a live client handle and `api` a valid admin op.
+        let options = Options::from_raw(unsafe { rd::rd_kafka_AdminOptions_new(rk, api) })
+            .ok_or_else(|| no_object(op, "admin options"))?;
+        // SAFETY: `rk` is a live client handle.
+        let queue = Queue::from_raw(unsafe { rd::rd_kafka_queue_new(rk) })
+            .ok_or_else(|| no_object(op, "result queue"))?;
+        let call = Call {
+            op,
+            rk,
+            options,
+            queue,
+            timeout,
+            deadline,
+        };
+        let request_ms = duration_ms(timeout).clamp(1, MAX_REQUEST_TIMEOUT_MS);
+        let mut errstr = ErrBuf::new();
+        // SAFETY: the options are live and `errstr` is a writable buffer of the given size.
+        let err = unsafe {
+            rd::rd_kafka_AdminOptions_set_request_timeout(
+                call.options.as_ptr(),
+                request_ms,
+                errstr.as_mut_ptr(),
+                errstr.len(),
+            )
+        };
+        call.check_option(err, &errstr)?;
+        Ok(call)
+    }
+
+    fn set_validate_only(&self, validate_only: bool) -> Result<(), FfiError> {
+        let mut errstr = ErrBuf::new();
+        // SAFETY: the options are live and `errstr` is a writable buffer of the given size.
+        let err = unsafe {
+            rd::rd_kafka_AdminOptions_set_validate_only(
+                self.options.as_ptr(),
+                c_int::from(validate_only),
+                errstr.as_mut_ptr(),
+                errstr.len(),
+            )
+        };
+        self.check_option(err, &errstr)
+    }
+
+    fn check_option(&self, err: rd::rd_kafka_resp_err_t, errstr: &ErrBuf) -> Result<(), FfiError> {
+        if err == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+            Ok(())
+        } else {
+            Err(invalid(self.op, errstr.message()))
+        }
+    }
+
+    /// Polls the private queue until an event of type `expected` arrives or
+    /// the deadline passes. Event-level errors become `FfiError`s.
+    fn wait(&self, expected: rd::rd_kafka_event_type_t) -> Result<Event, FfiError> {
+        let event = self.wait_event(expected)?;
+        match event_error(&event) {
+            None => Ok(event),
+            Some((code, message)) => Err(self.request_error(code, message)),
+        }
+    }
+
+    /// Like [`Call::wait`], but leaves event-level errors to the caller.
+    fn wait_event(&self, expected: rd::rd_kafka_event_type_t) -> Result<Event, FfiError> {
+        loop {
+            let wait_ms = match self.deadline {
+                Some(deadline) => ceil_ms(deadline.saturating_duration_since(Instant::now())),
+                None => c_int::MAX,
+            };
+            // SAFETY: the queue is live; the returned event, if any, is owned
+            // by us and immediately wrapped in a guard.
+            let event =
+                Event::from_raw(unsafe { rd::rd_kafka_queue_poll(self.queue.as_ptr(), wait_ms) });
+            if let Some(event) = event {
+                // SAFETY: the event is live.
+                if unsafe { rd::rd_kafka_event_type(event.as_ptr()) } == expected {
+                    return Ok(event);
+                }
+                // Anything else on this private queue is not ours to handle;
+                // the guard destroys it.
+            }
+            if self
+                .deadline
+                .is_some_and(|deadline| Instant::now() >= deadline)
+            {
+                return Err(FfiError::Timeout(self.timeout));
+            }
+        }
+    }
+
+    /// The `FfiError` for an event-level error; librdkafka's own request
+    /// timeout is reported like ours.
+    fn request_error(&self, code: c_int, message: String) -> FfiError {
+        if code == LOCAL_TIMED_OUT {
+            return FfiError::Timeout(self.timeout);
+        }
+        let err = broker_error(code, message);
+        FfiError::Request {
+            op: self.op,
+            code: err.code,
+            message: err.message,
+        }
+    }
+}
+
+/// The event-level error code and message, if the event carries one.
+fn event_error(event: &Event) -> Option<(c_int, String)> {
+    // SAFETY: the event is live.
+    let code = unsafe { raw::rd_kafka_event_error(event.as_ptr()) };
+    if code == NO_ERROR {
+        return None;
+    }
+    // SAFETY: the event is live; the string it returns is owned by it and
+    // copied at once.
+    let message = unsafe { owned_string(rd::rd_kafka_event_error_string(event.as_ptr())) };
+    Some((code, message))
+}
+
+/// Zero-initialised buffer for librdkafka's `errstr` out-parameters.
+struct ErrBuf([c_char; 512]);
+
+impl ErrBuf {
+    fn new() -> Self {
+        ErrBuf([0; 512])
+    }
+
+    fn as_mut_ptr(&mut self) -> *mut c_char {
+        self.0.as_mut_ptr()
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn message(&self) -> String {
+        // librdkafka NUL-terminates within the buffer; the buffer starts
+        // zeroed, so a terminator is present even if nothing was written.
+        let bytes: Vec<u8> = self
+            .0
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+/// Partition element copied out of a librdkafka list.
+struct PartitionInfo {
+    topic: String,
+    partition: i32,
+    offset: i64,
+    err: c_int,
+}
+
+/// Builds a partition list with the given `(topic, partition, offset)`
+/// entries, rejecting negative partitions and duplicates up front.
+fn partition_list<'a>(
+    op: &'static str,
+    entries: impl ExactSizeIterator<Item = (&'a str, i32, i64)>,
+) -> Result<PartitionList, FfiError> {
+    let capacity = c_int::try_from(entries.len()).unwrap_or(c_int::MAX);
+    // SAFETY: any non-negative size is a valid initial capacity.
+    let list = PartitionList::from_raw(unsafe { rd::rd_kafka_topic_partition_list_new(capacity) })
+        .ok_or_else(|| no_object(op, "partition list"))?;
+    let mut seen = HashSet::new();
+    for (topic, partition, offset) in entries {
+        if partition < 0 {
+            return Err(invalid(
+                op,
+                format!("partition {partition} of topic {topic:?} is negative"),
+            ));
+        }
+        if !seen.insert((topic, partition)) {
+            return Err(invalid(
+                op,
+                format!("{topic}[{partition}] appears more than once"),
+            ));
+        }
+        let topic_c = c_string(op, "topic", topic)?;
+        // SAFETY: the list is live and exclusively ours; `topic_c` is a valid
+        // NUL-terminated string that librdkafka copies.
+        let elem = unsafe {
+            rd::rd_kafka_topic_partition_list_add(list.as_ptr(), topic_c.as_ptr(), partition)
+        };
+        if elem.is_null() {
+            return Err(no_object(op, "partition list element"));
+        }
+        // SAFETY: `elem` points to the element just added to our live list;
+        // writing a plain integer field through the raw pointer is sound.
+        unsafe { (*elem).offset = offset };
+    }
+    Ok(list)
+}
+
+/// Copies one partition element.
+///
+/// # Safety
+/// `tp` must be NULL or point to a live `rd_kafka_topic_partition_t`.
+unsafe fn read_partition(tp: *const rd::rd_kafka_topic_partition_t) -> Option<PartitionInfo> {
+    if tp.is_null() {
+        return None;
+    }
+    // SAFETY: `tp` is live (caller contract). Fields are read individually
+    // through raw pointers, and `err` as a plain `int`, so no possibly
+    // out-of-range enum value is ever materialised.
+    unsafe {
+        Some(PartitionInfo {
+            topic: owned_string(ptr::addr_of!((*tp).topic).read()),
+            partition: ptr::addr_of!((*tp).partition).read(),
+            offset: ptr::addr_of!((*tp).offset).read(),
+            err: ptr::addr_of!((*tp).err).cast::<c_int>().read(),
+        })
+    }
+}
+
+/// Copies every element of a partition list.
+///
+/// # Safety
+/// `list` must be NULL or point to a live `rd_kafka_topic_partition_list_t`.
+unsafe fn read_partition_list(
+    list: *const rd::rd_kafka_topic_partition_list_t,
+) -> Vec<PartitionInfo> {
+    if list.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: `list` is live (caller contract), so `cnt` elements starting at
+    // `elems` are initialised.
+    unsafe {
+        let cnt = usize::try_from(ptr::addr_of!((*list).cnt).read()).unwrap_or(0);
+        let elems = ptr::addr_of!((*list).elems).read();
+        if elems.is_null() {
+            return Vec::new();
+        }
+        (0..cnt)
+            .filter_map(|i| read_partition(elems.add(i)))
+            .collect()
+    }
+}
+
+/// Partitions of a group result, or the group-level error.
+///
+/// # Safety
+/// `group_result` must point to a live `rd_kafka_group_result_t`.
+unsafe fn group_result_partitions(
+    op: &'static str,
+    group_result: *const rd::rd_kafka_group_result_t,
+) -> Result<Vec<PartitionInfo>, FfiError> {
+    // SAFETY: `group_result` is live (caller contract); the error object and
+    // partition list it returns are owned by it and only read here.
+    unsafe {
+        let error = rd::rd_kafka_group_result_error(group_result);
+        if !error.is_null() {
+            let err = borrowed_error(error);
+            let group = owned_string(rd::rd_kafka_group_result_name(group_result));
+            return Err(FfiError::Request {
+                op,
+                code: err.code,
+                message: format!("group {group}: {}", err.message),
+            });
+        }
+        Ok(read_partition_list(rd::rd_kafka_group_result_partitions(
+            group_result,
+        )))
+    }
+}
+
+/// Copies one consumer group description.
+///
+/// # Safety
+/// `desc` must point to a live `rd_kafka_ConsumerGroupDescription_t`.
+unsafe fn read_group_description(
+    desc: *const rd::rd_kafka_ConsumerGroupDescription_t,
+) -> GroupDescription {
+    // SAFETY: `desc` is live (caller contract); members, assignments, strings
+    // and the error object are owned by it and copied before returning.
+    unsafe {
+        let error = rd::rd_kafka_ConsumerGroupDescription_error(desc);
+        let mut members = Vec::new();
+        for i in 0..rd::rd_kafka_ConsumerGroupDescription_member_count(desc) {
+            let member = rd::rd_kafka_ConsumerGroupDescription_member(desc, i);
+            if member.is_null() {
+                continue;
+            }
+            let assignment = rd::rd_kafka_MemberDescription_assignment(member);
+            let mut assigned: Vec<(String, i32)> = if assignment.is_null() {
+                Vec::new()
+            } else {
+                read_partition_list(rd::rd_kafka_MemberAssignment_partitions(assignment))
+                    .into_iter()
+                    .map(|tp| (tp.topic, tp.partition))
+                    .collect()
+            };
+            assigned.sort();
+            members.push(GroupMember {
+                client_id: owned_string(rd::rd_kafka_MemberDescription_client_id(member)),
+                consumer_id: owned_string(rd::rd_kafka_MemberDescription_consumer_id(member)),
+                host: owned_string(rd::rd_kafka_MemberDescription_host(member)),
+                assignment: assigned,
+            });
+        }
+        members.sort_by(|a, b| (&a.consumer_id, &a.client_id).cmp(&(&b.consumer_id, &b.client_id)));
+        GroupDescription {
+            group_id: owned_string(rd::rd_kafka_ConsumerGroupDescription_group_id(desc)),
+            state: state_name(rd::rd_kafka_ConsumerGroupDescription_state(desc)),
+            members,
+            error: (!error.is_null()).then(|| borrowed_error(error)),
+        }
+    }
+}
+
+/// Copies the code and message of an error object we do not own.
+///
+/// # Safety
+/// `error` must point to a live `rd_kafka_error_t`.
+unsafe fn borrowed_error(error: *const rd::rd_kafka_error_t) -> BrokerError {
+    // SAFETY: `error` is live (caller contract); its string is copied at once.
+    let (code, message) = unsafe {
+        (
+            raw::rd_kafka_error_code(error),
+            owned_string(rd::rd_kafka_error_string(error)),
+        )
+    };
+    broker_error(code, message)
+}
+
+/// Views a result array owned by `_event` as a slice that lives as long as
+/// the borrow of the event.
+///
+/// # Safety
+/// `array` must be NULL or point to `cnt` initialised pointers owned by `_event`.
+unsafe fn event_array<T>(_event: &Event, array: *mut *const T, cnt: usize) -> &[*const T] {
+    if array.is_null() || cnt == 0 {
+        &[]
+    } else {
+        // SAFETY: guaranteed by the caller; the returned slice borrows the event.
+        unsafe { std::slice::from_raw_parts(array.cast_const(), cnt) }
+    }
+}
+
+/// Copies a C string; NULL yields an empty string.
+///
+/// # Safety
+/// `ptr` must be NULL or point to a NUL-terminated string valid for the call.
+unsafe fn owned_string(ptr: *const c_char) -> String {
+    if ptr.is_null() {
+        return String::new();
+    }
+    // SAFETY: guaranteed by the caller.
+    unsafe { CStr::from_ptr(ptr) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Builds a `BrokerError`, falling back to librdkafka's description when the
+/// source gave no message.
+fn broker_error(code: c_int, message: String) -> BrokerError {
+    let message = if message.is_empty() {
+        // SAFETY: `rd_kafka_err2str` accepts any code and returns a static string.
+        unsafe { owned_string(raw::rd_kafka_err2str(code)) }
+    } else {
+        message
+    };
+    BrokerError {
+        code: code_name(code),
+        message,
+    }
+}
+
+/// rdkafka's name for an error code (e.g. `InvalidConfig`), or librdkafka's
+/// `rd_kafka_err2name` for codes the bindings do not know.
+fn code_name(code: c_int) -> String {
+    match rd::rd_kafka_resp_err_t::try_from(code) {
+        Ok(err) => format!("{:?}", RDKafkaErrorCode::from(err)),
+        // SAFETY: `rd_kafka_err2name` accepts any code and returns a string
+        // that stays valid until the next call on this thread; it is copied at once.
+        Err(_) => unsafe { owned_string(raw::rd_kafka_err2name(code)) },
+    }
+}
+
+fn state_name(state: rd::rd_kafka_consumer_group_state_t) -> String {
+    // SAFETY: any state value is accepted; the returned name is static.
+    unsafe { owned_string(rd::rd_kafka_consumer_group_state_name(state)) }
+}
+
+fn c_string(op: &'static str, what: &str, value: &str) -> Result<CString, FfiError> {
+    CString::new(value).map_err(|_| invalid(op, format!("{what} {value:?} contains a NUL byte")))
+}
+
+fn invalid(op: &'static str, message: String) -> FfiError {
+    FfiError::Invalid { op, message }
+}
+
+fn no_object(op: &'static str, what: &str) -> FfiError {
+    FfiError::Request {
+        op,
+        code: "Fail".to_owned(),
+        message: format!("librdkafka did not create the {what}"),
+    }
+}
+
+fn unexpected_event(op: &'static str) -> FfiError {
+    FfiError::Request {
+        op,
+        code: "Fail".to_owned(),
+        message: "result event carried no result".to_owned(),
+    }
+}
+
+/// Whole milliseconds in `d`, saturating at `c_int::MAX`.
+fn duration_ms(d: Duration) -> c_int {
+    c_int::try_from(d.as_millis()).unwrap_or(c_int::MAX)
+}
+
+/// Milliseconds in `d` rounded up, so a sub-millisecond remainder still blocks.
+fn ceil_ms(d: Duration) -> c_int {
+    c_int::try_from(d.as_micros().div_ceil(1000)).unwrap_or(c_int::MAX)
+}

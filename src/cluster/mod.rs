@@ -1,0 +1,567 @@
+//! The only place that knows rdkafka: connects to a cluster, reads it into a `LiveState`
+//! and performs broker operations, speaking domain types in and out.
+//!
+//! `rdkafka::error::KafkaError` and friends never leave this module: every failure becomes a
+//! `ClusterError` or a per-resource message. Reads are batched (one metadata request for all
+//! topics, DescribeConfigs in large chunks) so cost follows the declared topics, not the
+//! size of the cluster.
+
+pub mod ffi;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use rdkafka::admin::{
+    AdminClient, AdminOptions, NewPartitions, NewTopic, ResourceSpecifier, TopicReplication,
+};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::metadata::Metadata;
+
+use crate::model::{
+    is_internal_topic, ConfigMap, ConfigSource, GroupState, LiveConfigEntry, LiveGroup, LiveState, LiveTopic,
+    OffsetPolicy, PartitionLag, ScopePattern,
+};
+
+/// DescribeConfigs resources per request: large enough to keep round trips few on big
+/// clusters, small enough to stay well under the broker's request size limits.
+const DESCRIBE_CHUNK: usize = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error("cannot reach the cluster at {bootstrap} within {timeout:?}: {reason}")]
+    Unreachable { bootstrap: String, timeout: Duration, reason: String },
+    #[error("invalid client configuration: {0}")]
+    Config(String),
+    #[error("{op} failed: {reason}")]
+    Request { op: &'static str, reason: String },
+}
+
+/// How to connect: the resolved bootstrap address plus pass-through client properties.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bootstrap: String,
+    pub client: ConfigMap,
+    pub timeout: Duration,
+}
+
+/// Which parts of the cluster a read needs beyond the all-topics metadata.
+#[derive(Debug, Clone, Default)]
+pub struct ReadRequest {
+    /// Declared topics: their configs are described.
+    pub topics: BTreeSet<String>,
+    /// Live topics matching these are managed too: their configs are described.
+    pub manage: Vec<ScopePattern>,
+    /// Declared groups: state, members, commits and lag are read for these.
+    pub groups: BTreeMap<String, BTreeSet<String>>,
+    /// Whether to look for undeclared groups consuming managed topics.
+    pub find_unmanaged_groups: bool,
+}
+
+impl ReadRequest {
+    /// Whether a live topic is managed, so its configs matter.
+    pub fn manages(&self, name: &str) -> bool {
+        self.topics.contains(name)
+            || (!is_internal_topic(name) && self.manage.iter().any(|p| p.matches(name)))
+    }
+}
+
+/// Per-resource result of a batched write: `Err` holds the broker's message.
+pub type ItemResults = Vec<(String, Result<(), String>)>;
+
+pub struct Connection {
+    admin: AdminClient<DefaultClientContext>,
+    reader: BaseConsumer,
+    settings: Settings,
+}
+
+fn kerr(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+impl Connection {
+    /// Builds clients and proves the cluster answers within the timeout.
+    pub fn connect(settings: Settings) -> Result<Connection, ClusterError> {
+        let mut config = ClientConfig::new();
+        config.set("bootstrap.servers", &settings.bootstrap);
+        // Bound every librdkafka wait by the user's timeout so nothing hangs.
+        let ms = settings.timeout.as_millis().to_string();
+        config.set("socket.timeout.ms", &ms);
+        config.set("socket.connection.setup.timeout.ms", &ms);
+        config.set("log_level", "3");
+        for (k, v) in &settings.client {
+            config.set(k, v);
+        }
+        let admin: AdminClient<DefaultClientContext> =
+            config.create().map_err(|e| ClusterError::Config(kerr(e)))?;
+        let mut reader_config = config.clone();
+        // Metadata reads must never create topics, whatever the broker's auto-create says.
+        reader_config.set("allow.auto.create.topics", "false");
+        reader_config.set("enable.auto.commit", "false");
+        let reader: BaseConsumer =
+            reader_config.create().map_err(|e| ClusterError::Config(kerr(e)))?;
+        let conn = Connection { admin, reader, settings };
+        conn.metadata()?;
+        Ok(conn)
+    }
+
+    pub fn bootstrap(&self) -> &str {
+        &self.settings.bootstrap
+    }
+
+    fn metadata(&self) -> Result<Metadata, ClusterError> {
+        self.reader.fetch_metadata(None, self.settings.timeout).map_err(|e| {
+            ClusterError::Unreachable {
+                bootstrap: self.settings.bootstrap.clone(),
+                timeout: self.settings.timeout,
+                reason: kerr(e),
+            }
+        })
+    }
+
+    fn opts(&self, validate_only: bool) -> AdminOptions {
+        AdminOptions::new()
+            .request_timeout(Some(self.settings.timeout))
+            .operation_timeout(Some(self.settings.timeout))
+            .validate_only(validate_only)
+    }
+
+    /// Topic names and partition counts from one all-topics metadata request.
+    pub fn topic_partitions(&self) -> Result<BTreeMap<String, i32>, ClusterError> {
+        let md = self.metadata()?;
+        Ok(md
+            .topics()
+            .iter()
+            .filter(|t| t.error().is_none())
+            .map(|t| (t.name().to_string(), t.partitions().len() as i32))
+            .collect())
+    }
+
+    /// Reads the cluster: all-topics metadata, then configs of the requested topics, then
+    /// the requested groups.
+    pub async fn read(&self, req: &ReadRequest) -> Result<LiveState, ClusterError> {
+        let md = self.metadata()?;
+        let mut topics = BTreeMap::new();
+        for t in md.topics() {
+            if t.error().is_some() {
+                continue;
+            }
+            let rf = t.partitions().iter().map(|p| p.replicas().len()).min().unwrap_or(0);
+            topics.insert(
+                t.name().to_string(),
+                LiveTopic {
+                    name: t.name().to_string(),
+                    partitions: t.partitions().len() as i32,
+                    replication_factor: i16::try_from(rf).unwrap_or(i16::MAX),
+                    config: None,
+                },
+            );
+        }
+        let wanted: Vec<String> =
+            topics.keys().filter(|n| req.manages(n)).cloned().collect();
+        for (name, config) in self.describe_configs(&wanted).await? {
+            if let Some(t) = topics.get_mut(&name) {
+                t.config = Some(config);
+            }
+        }
+        let mut live = LiveState {
+            bootstrap: self.settings.bootstrap.clone(),
+            brokers: md.brokers().len() as u32,
+            topics,
+            groups: BTreeMap::new(),
+            unmanaged_groups: BTreeMap::new(),
+        };
+        self.read_groups(req, &mut live)?;
+        Ok(live)
+    }
+
+    async fn describe_configs(
+        &self,
+        names: &[String],
+    ) -> Result<Vec<(String, BTreeMap<String, LiveConfigEntry>)>, ClusterError> {
+        let opts = self.opts(false);
+        let chunks: Vec<Vec<ResourceSpecifier<'_>>> = names
+            .chunks(DESCRIBE_CHUNK)
+            .map(|c| c.iter().map(|n| ResourceSpecifier::Topic(n.as_str())).collect())
+            .collect();
+        // Chunks go out concurrently: the broker answers them in parallel.
+        let futures = chunks.iter().map(|c| self.admin.describe_configs(c, &opts));
+        let results = futures_join_all(futures).await;
+        let mut out = Vec::with_capacity(names.len());
+        for result in results {
+            let resources = result.map_err(|e| ClusterError::Request {
+                op: "DescribeConfigs",
+                reason: kerr(e),
+            })?;
+            for r in resources {
+                let r = r.map_err(|code| ClusterError::Request {
+                    op: "DescribeConfigs",
+                    reason: format!("{code:?}"),
+                })?;
+                let name = match &r.specifier {
+                    rdkafka::admin::OwnedResourceSpecifier::Topic(n) => n.clone(),
+                    other => format!("{other:?}"),
+                };
+                let entries = r
+                    .entries
+                    .into_iter()
+                    .map(|e| {
+                        let entry = LiveConfigEntry {
+                            value: if e.is_sensitive { None } else { e.value },
+                            source: source_of(e.source),
+                            read_only: e.is_read_only,
+                        };
+                        (e.name, entry)
+                    })
+                    .collect();
+                out.push((name, entries));
+            }
+        }
+        Ok(out)
+    }
+
+    fn read_groups(&self, req: &ReadRequest, live: &mut LiveState) -> Result<(), ClusterError> {
+        if req.groups.is_empty() && !req.find_unmanaged_groups {
+            return Ok(());
+        }
+        let timeout = self.settings.timeout;
+        let listing = tokio::task::block_in_place(|| ffi::list_consumer_groups(&self.admin, timeout))
+            .map_err(|e| request("ListConsumerGroups", e))?;
+        let existing: BTreeSet<String> = listing.iter().map(|g| g.group_id.clone()).collect();
+        let declared: Vec<String> =
+            req.groups.keys().filter(|g| existing.contains(*g)).cloned().collect();
+        let descriptions = if declared.is_empty() {
+            Vec::new()
+        } else {
+            tokio::task::block_in_place(|| {
+                ffi::describe_consumer_groups(&self.admin, &declared, timeout)
+            })
+            .map_err(|e| request("DescribeConsumerGroups", e))?
+        };
+        // Log positions for every partition of every topic a declared group consumes, in one
+        // ListOffsets round per end.
+        let mut parts: Vec<(String, i32)> = Vec::new();
+        let topics_of_groups: BTreeSet<&String> = req.groups.values().flatten().collect();
+        for t in topics_of_groups {
+            if let Some(topic) = live.topics.get(t) {
+                parts.extend((0..topic.partitions).map(|p| (t.clone(), p)));
+            }
+        }
+        let starts = self.offsets(&parts, ffi::OffsetSpec::Earliest)?;
+        let ends = self.offsets(&parts, ffi::OffsetSpec::Latest)?;
+        for d in descriptions {
+            let committed = tokio::task::block_in_place(|| {
+                ffi::list_consumer_group_offsets(&self.admin, &d.group_id, timeout)
+            })
+            .map_err(|e| request("ListConsumerGroupOffsets", e))?;
+            let committed: BTreeMap<(String, i32), i64> =
+                committed.into_iter().map(|(t, p, o)| ((t, p), o)).collect();
+            let mut offsets = BTreeMap::new();
+            let consumed: BTreeSet<&String> = req
+                .groups
+                .get(&d.group_id)
+                .into_iter()
+                .flatten()
+                .chain(committed.keys().map(|(t, _)| t))
+                .collect();
+            for topic in consumed {
+                let Some(lt) = live.topics.get(topic) else { continue };
+                let lags = (0..lt.partitions)
+                    .map(|p| {
+                        let k = (topic.clone(), p);
+                        PartitionLag {
+                            partition: p,
+                            committed: committed.get(&k).copied().filter(|o| *o >= 0),
+                            log_start: starts.get(&k).copied().unwrap_or(0),
+                            log_end: ends.get(&k).copied().unwrap_or(0),
+                        }
+                    })
+                    .collect();
+                offsets.insert(topic.clone(), lags);
+            }
+            live.groups.insert(
+                d.group_id.clone(),
+                LiveGroup {
+                    name: d.group_id.clone(),
+                    state: state_of(&d.state),
+                    members: d.members.len() as u32,
+                    offsets,
+                },
+            );
+        }
+        if req.find_unmanaged_groups {
+            for g in listing.iter().filter(|g| !req.groups.contains_key(&g.group_id)) {
+                let committed = tokio::task::block_in_place(|| {
+                    ffi::list_consumer_group_offsets(&self.admin, &g.group_id, timeout)
+                })
+                .map_err(|e| request("ListConsumerGroupOffsets", e))?;
+                let managed: BTreeSet<String> = committed
+                    .into_iter()
+                    .map(|(t, _, _)| t)
+                    .filter(|t| req.manages(t))
+                    .collect();
+                if !managed.is_empty() {
+                    live.unmanaged_groups.insert(g.group_id.clone(), managed);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn offsets(
+        &self,
+        parts: &[(String, i32)],
+        spec: ffi::OffsetSpec,
+    ) -> Result<BTreeMap<(String, i32), i64>, ClusterError> {
+        if parts.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let timeout = self.settings.timeout;
+        let results =
+            tokio::task::block_in_place(|| ffi::list_offsets(&self.admin, parts, spec, timeout))
+                .map_err(|e| request("ListOffsets", e))?;
+        Ok(results.into_iter().filter_map(|(k, r)| r.ok().map(|o| (k, o))).collect())
+    }
+
+    /// One CreateTopics request for all topics.
+    pub async fn create_topics(
+        &self,
+        topics: &[(String, i32, i16, ConfigMap)],
+        validate_only: bool,
+    ) -> Result<ItemResults, ClusterError> {
+        if topics.is_empty() {
+            return Ok(Vec::new());
+        }
+        let new: Vec<NewTopic<'_>> = topics
+            .iter()
+            .map(|(name, partitions, rf, config)| {
+                config.iter().fold(
+                    NewTopic::new(name, *partitions, TopicReplication::Fixed(i32::from(*rf))),
+                    |t, (k, v)| t.set(k, v),
+                )
+            })
+            .collect();
+        let results = self
+            .admin
+            .create_topics(&new, &self.opts(validate_only))
+            .await
+            .map_err(|e| ClusterError::Request { op: "CreateTopics", reason: kerr(e) })?;
+        Ok(item_results(results))
+    }
+
+    /// One CreatePartitions request for all topics.
+    pub async fn create_partitions(
+        &self,
+        topics: &[(String, i32)],
+        validate_only: bool,
+    ) -> Result<ItemResults, ClusterError> {
+        if topics.is_empty() {
+            return Ok(Vec::new());
+        }
+        let new: Vec<NewPartitions<'_>> = topics
+            .iter()
+            .map(|(name, to)| NewPartitions::new(name, usize::try_from(*to).unwrap_or(0)))
+            .collect();
+        let results = self
+            .admin
+            .create_partitions(&new, &self.opts(validate_only))
+            .await
+            .map_err(|e| ClusterError::Request { op: "CreatePartitions", reason: kerr(e) })?;
+        Ok(item_results(results))
+    }
+
+    /// One IncrementalAlterConfigs request: SET and DELETE per key.
+    pub fn alter_configs(
+        &self,
+        changes: &[(String, ConfigMap, BTreeSet<String>)],
+        validate_only: bool,
+    ) -> Result<ItemResults, ClusterError> {
+        if changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ops: Vec<(String, Vec<(String, ffi::AlterOp)>)> = changes
+            .iter()
+            .map(|(topic, set, delete)| {
+                let mut v: Vec<(String, ffi::AlterOp)> = set
+                    .iter()
+                    .map(|(k, val)| (k.clone(), ffi::AlterOp::Set(val.clone())))
+                    .collect();
+                v.extend(delete.iter().map(|k| (k.clone(), ffi::AlterOp::Delete)));
+                (topic.clone(), v)
+            })
+            .collect();
+        let timeout = self.settings.timeout;
+        let results = tokio::task::block_in_place(|| {
+            ffi::incremental_alter_topic_configs(&self.admin, &ops, validate_only, timeout)
+        })
+        .map_err(|e| request("IncrementalAlterConfigs", e))?;
+        Ok(results.into_iter().map(|(t, r)| (t, r.map_err(|e| e.to_string()))).collect())
+    }
+
+    /// One DeleteTopics request.
+    pub async fn delete_topics(&self, names: &[String]) -> Result<ItemResults, ClusterError> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let results = self
+            .admin
+            .delete_topics(&refs, &self.opts(false))
+            .await
+            .map_err(|e| ClusterError::Request { op: "DeleteTopics", reason: kerr(e) })?;
+        Ok(item_results(results))
+    }
+
+    /// Waits until metadata shows every topic with the expected partition count and a
+    /// leader on each partition: creation is asynchronous on the broker.
+    pub async fn wait_for_topics(&self, want: &BTreeMap<String, i32>) -> Result<(), ClusterError> {
+        if want.is_empty() {
+            return Ok(());
+        }
+        let deadline = Instant::now() + self.settings.timeout;
+        loop {
+            let md = self.metadata()?;
+            let ready: BTreeSet<&str> = md
+                .topics()
+                .iter()
+                .filter(|t| {
+                    t.error().is_none()
+                        && want.get(t.name()).is_some_and(|n| t.partitions().len() as i32 >= *n)
+                        && t.partitions().iter().all(|p| p.leader() >= 0)
+                })
+                .map(|t| t.name())
+                .collect();
+            let missing: Vec<&String> =
+                want.keys().filter(|n| !ready.contains(n.as_str())).collect();
+            if missing.is_empty() {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(ClusterError::Request {
+                    op: "waiting for topics",
+                    reason: format!(
+                        "{} topic(s) not ready after {:?}: {}",
+                        missing.len(),
+                        self.settings.timeout,
+                        missing.iter().take(5).map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Commits starting offsets for a group that has no members and no commits.
+    pub fn commit_start_offsets(
+        &self,
+        group: &str,
+        policy: OffsetPolicy,
+        topics: &BTreeMap<String, i32>,
+    ) -> Result<(), String> {
+        let timeout = self.settings.timeout;
+        // Re-check right before writing: the plan may be minutes old.
+        let listing = tokio::task::block_in_place(|| ffi::list_consumer_groups(&self.admin, timeout))
+            .map_err(|e| e.to_string())?;
+        if listing.iter().any(|g| g.group_id == group) {
+            let d = tokio::task::block_in_place(|| {
+                ffi::describe_consumer_groups(&self.admin, &[group.to_string()], timeout)
+            })
+            .map_err(|e| e.to_string())?;
+            let members = d.first().map_or(0, |d| d.members.len());
+            if members > 0 {
+                return Err(format!(
+                    "group has {members} active member(s); topo never moves offsets of a group with members"
+                ));
+            }
+            let committed = tokio::task::block_in_place(|| {
+                ffi::list_consumer_group_offsets(&self.admin, group, timeout)
+            })
+            .map_err(|e| e.to_string())?;
+            if committed.iter().any(|(_, _, o)| *o >= 0) {
+                return Err("group already has committed offsets; topo never moves them".into());
+            }
+        }
+        let parts: Vec<(String, i32)> = topics
+            .iter()
+            .flat_map(|(t, n)| (0..*n).map(move |p| (t.clone(), p)))
+            .collect();
+        let spec = match policy {
+            OffsetPolicy::Earliest => ffi::OffsetSpec::Earliest,
+            OffsetPolicy::Latest => ffi::OffsetSpec::Latest,
+        };
+        let positions =
+            tokio::task::block_in_place(|| ffi::list_offsets(&self.admin, &parts, spec, timeout))
+                .map_err(|e| e.to_string())?;
+        let mut offsets = Vec::with_capacity(positions.len());
+        for ((t, p), r) in positions {
+            let o = r.map_err(|e| format!("{t}[{p}]: {e}"))?;
+            offsets.push((t, p, o));
+        }
+        let results = tokio::task::block_in_place(|| {
+            ffi::alter_consumer_group_offsets(&self.admin, group, &offsets, timeout)
+        })
+        .map_err(|e| e.to_string())?;
+        let failures: Vec<String> = results
+            .into_iter()
+            .filter_map(|((t, p), r)| r.err().map(|e| format!("{t}[{p}]: {e}")))
+            .collect();
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(failures.join("; "))
+        }
+    }
+}
+
+fn request(op: &'static str, e: ffi::FfiError) -> ClusterError {
+    ClusterError::Request { op, reason: e.to_string() }
+}
+
+fn item_results(
+    results: Vec<Result<String, (String, rdkafka::types::RDKafkaErrorCode)>>,
+) -> ItemResults {
+    results
+        .into_iter()
+        .map(|r| match r {
+            Ok(name) => (name, Ok(())),
+            Err((name, code)) => (name, Err(format!("{code} ({code:?})"))),
+        })
+        .collect()
+}
+
+fn source_of(s: rdkafka::admin::ConfigSource) -> ConfigSource {
+    use rdkafka::admin::ConfigSource as S;
+    match s {
+        S::DynamicTopic => ConfigSource::DynamicTopic,
+        S::DynamicBroker => ConfigSource::DynamicBroker,
+        S::DynamicDefaultBroker => ConfigSource::DynamicDefaultBroker,
+        S::StaticBroker => ConfigSource::StaticBroker,
+        S::Default => ConfigSource::Default,
+        _ => ConfigSource::Unknown,
+    }
+}
+
+fn state_of(s: &str) -> GroupState {
+    match s {
+        "Empty" => GroupState::Empty,
+        "Stable" => GroupState::Stable,
+        "PreparingRebalance" | "CompletingRebalance" | "Assigning" | "Reconciling" => {
+            GroupState::Rebalancing
+        }
+        "Dead" => GroupState::Dead,
+        _ => GroupState::Unknown,
+    }
+}
+
+/// Awaits futures concurrently without pulling in a combinator crate for one call site.
+async fn futures_join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.collect();
+    let mut out = Vec::with_capacity(handles.len());
+    // rdkafka's admin futures make progress on librdkafka's own threads once created, so
+    // awaiting them in order still lets the requests run concurrently.
+    for f in handles {
+        out.push(f.await);
+    }
+    out
+}

@@ -1,0 +1,299 @@
+//! Topic diffs: creation, partition counts, replication, configs, orphans.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diff::DiffContext;
+use crate::model::{ConfigSource, DesiredState, LiveState, LiveTopic, Policy, TopicSpec};
+use crate::partition;
+use crate::plan::{
+    Action, Change, Drift, GroupView, Op, Phase, Refusal, RefusalKind, Resource, Risk, RiskKind,
+    Warning, WarningKind,
+};
+use crate::units;
+
+/// Everything a diff pass produces, gathered before the plan is assembled.
+#[derive(Debug, Default)]
+pub(crate) struct Outcome {
+    pub actions: Vec<Action>,
+    pub refused: Vec<Refusal>,
+    pub warnings: Vec<Warning>,
+    pub drift: Vec<Drift>,
+    pub groups: Vec<GroupView>,
+}
+
+pub(crate) fn diff_topics(
+    desired: &DesiredState,
+    live: &LiveState,
+    policy: &Policy,
+    ctx: &DiffContext,
+    out: &mut Outcome,
+) {
+    for spec in desired.topics.values() {
+        match live.topics.get(&spec.name) {
+            None => out.actions.push(create(spec)),
+            Some(current) => update(spec, current, policy, ctx, out),
+        }
+    }
+    for (name, topic) in &live.topics {
+        if desired.topics.contains_key(name) || !policy.in_scope(name) {
+            continue;
+        }
+        if policy.delete_undeclared {
+            out.actions.push(Action {
+                phase: Phase::Deletes,
+                resource: Resource::topic(name),
+                op: Op::DeleteTopic,
+                changes: vec![Change::unset("partitions", Some(topic.partitions.to_string()))],
+                risks: vec![Risk {
+                    kind: RiskKind::DataLoss,
+                    key: "partitions".into(),
+                    message: format!(
+                        "deletes the topic and all data in its {} partitions; not declared in the file and policy.delete_undeclared = true",
+                        topic.partitions
+                    ),
+                }],
+                note: None,
+            });
+        } else {
+            out.warnings.push(Warning {
+                kind: WarningKind::Orphan,
+                resource: Resource::topic(name),
+                keys: Vec::new(),
+                message: "in the managed scope but not declared; not deleted (policy.delete_undeclared = false)".into(),
+            });
+        }
+    }
+}
+
+fn create(spec: &TopicSpec) -> Action {
+    let mut changes = vec![
+        Change::set("partitions", None, spec.partitions.to_string()),
+        Change::set("replication_factor", None, spec.replication_factor.to_string()),
+    ];
+    changes.extend(spec.config.iter().map(|(k, v)| Change::set(k, None, v)));
+    Action {
+        phase: Phase::CreateTopics,
+        resource: Resource::topic(&spec.name),
+        op: Op::CreateTopic {
+            partitions: spec.partitions,
+            replication_factor: spec.replication_factor,
+            config: spec.config.clone(),
+        },
+        changes,
+        risks: Vec::new(),
+        note: spec.dlq_of.as_ref().map(|p| format!("dead-letter of {p}")),
+    }
+}
+
+fn update(
+    spec: &TopicSpec,
+    current: &LiveTopic,
+    policy: &Policy,
+    ctx: &DiffContext,
+    out: &mut Outcome,
+) {
+    let resource = Resource::topic(&spec.name);
+    if spec.replication_factor != current.replication_factor {
+        out.refused.push(Refusal {
+            kind: RefusalKind::ReplicationFactorChange,
+            resource: resource.clone(),
+            key: Some("replication_factor".into()),
+            before: Some(current.replication_factor.to_string()),
+            after: Some(spec.replication_factor.to_string()),
+            message: "changing the replication factor needs a partition reassignment, which topo does not perform yet".into(),
+        });
+    }
+    if spec.partitions < current.partitions {
+        out.refused.push(Refusal {
+            kind: RefusalKind::PartitionDecrease,
+            resource: resource.clone(),
+            key: Some("partitions".into()),
+            before: Some(current.partitions.to_string()),
+            after: Some(spec.partitions.to_string()),
+            message: "Kafka cannot reduce partitions; topo never recreates topics".into(),
+        });
+    } else if spec.partitions > current.partitions {
+        out.actions.push(Action {
+            phase: Phase::Partitions,
+            resource: resource.clone(),
+            op: Op::CreatePartitions { from: current.partitions, to: spec.partitions },
+            changes: vec![Change::set(
+                "partitions",
+                Some(current.partitions.to_string()),
+                spec.partitions.to_string(),
+            )],
+            risks: remap_risk(spec, current.partitions, ctx).into_iter().collect(),
+            note: None,
+        });
+    }
+    configs(spec, current, policy, out);
+}
+
+/// The share of keys a partition change moves, with the exact count when sample keys exist.
+fn remap_risk(spec: &TopicSpec, from: i32, ctx: &DiffContext) -> Option<Risk> {
+    if !spec.is_keyed() {
+        return None;
+    }
+    let to = spec.partitions;
+    let partitioner = spec.partitioner.unwrap_or(partition::Partitioner::Murmur2);
+    let key = spec.key.as_deref().unwrap_or("key");
+    let share = partition::moved_share(from, to).ok()?;
+    let mut message = format!(
+        "keyed by {key} ({partitioner}): {}% of keys move to another partition",
+        percent(share)
+    );
+    if let Some(keys) = ctx.sample_keys.get(&spec.name) {
+        if let Ok(moves) =
+            partition::key_moves(partitioner, keys.iter().map(String::as_str), from, to)
+        {
+            message.push_str(&format!(
+                " ({} of {} sample keys from {})",
+                moves.moved,
+                moves.total,
+                spec.keys_file.as_deref().unwrap_or("the keys file")
+            ));
+        }
+    }
+    message.push_str("; per-key ordering is not preserved across the change");
+    Some(Risk { kind: RiskKind::KeyRemap, key: "partitions".into(), message })
+}
+
+fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if (p - p.round()).abs() < 0.05 {
+        format!("{}", p.round() as i64)
+    } else {
+        format!("{p:.1}")
+    }
+}
+
+/// Compares two config values the way Kafka means them: lists ignore spacing, numbers
+/// ignore formatting, booleans ignore case.
+pub fn values_equal(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim(), b.trim());
+    if a == b {
+        return true;
+    }
+    if a.contains(',') || b.contains(',') {
+        let norm = |s: &str| s.split(',').map(str::trim).collect::<Vec<_>>().join(",");
+        return norm(a) == norm(b);
+    }
+    if let (Ok(x), Ok(y)) = (a.parse::<f64>(), b.parse::<f64>()) {
+        return x == y;
+    }
+    a.eq_ignore_ascii_case(b) && matches!(a.to_ascii_lowercase().as_str(), "true" | "false")
+}
+
+fn configs(spec: &TopicSpec, current: &LiveTopic, policy: &Policy, out: &mut Outcome) {
+    let Some(live_config) = &current.config else {
+        return;
+    };
+    let resource = Resource::topic(&spec.name);
+    let mut set = BTreeMap::new();
+    let mut delete = BTreeSet::new();
+    let mut changes = Vec::new();
+    let mut risks = Vec::new();
+    for (key, want) in &spec.config {
+        let entry = live_config.get(key);
+        let have = entry.and_then(|e| e.value.as_deref());
+        if have.is_some_and(|h| values_equal(h, want)) {
+            continue;
+        }
+        risks.extend(config_risk(key, have, want));
+        set.insert(key.clone(), want.clone());
+        changes.push(Change::set(key, have.map(str::to_string), want));
+    }
+    let mut unmanaged = Vec::new();
+    for (key, entry) in live_config {
+        if entry.source != ConfigSource::DynamicTopic || spec.config.contains_key(key) {
+            continue;
+        }
+        if policy.remove_unmanaged_config {
+            delete.insert(key.clone());
+            changes.push(Change::unset(key, entry.value.clone()));
+        } else {
+            unmanaged.push(key.clone());
+        }
+    }
+    if !unmanaged.is_empty() {
+        out.warnings.push(Warning {
+            kind: WarningKind::UnmanagedOverride,
+            resource: resource.clone(),
+            message: format!(
+                "{} live override{} not in the file, left alone (policy.remove_unmanaged_config = false): {}",
+                unmanaged.len(),
+                if unmanaged.len() == 1 { "" } else { "s" },
+                unmanaged.join(", ")
+            ),
+            keys: unmanaged,
+        });
+    }
+    if changes.is_empty() {
+        return;
+    }
+    changes.sort_by(|a, b| a.key.cmp(&b.key));
+    out.actions.push(Action {
+        phase: Phase::Configs,
+        resource,
+        op: Op::AlterConfigs { set, delete },
+        changes,
+        risks,
+        note: None,
+    });
+}
+
+fn config_risk(key: &str, have: Option<&str>, want: &str) -> Option<Risk> {
+    let have = have?;
+    match key {
+        "retention.ms" | "retention.bytes" => {
+            let (old, new) = (have.trim().parse::<i64>().ok()?, want.trim().parse::<i64>().ok()?);
+            // -1 is unlimited: any finite value is a decrease from it.
+            let decrease = new >= 0 && (old < 0 || new < old);
+            if !decrease {
+                return None;
+            }
+            let shown = units::humanize(key, want).unwrap_or_else(|| want.to_string());
+            let message = if key == "retention.ms" {
+                format!("retention decrease: messages older than {shown} will be deleted")
+            } else {
+                format!("retention decrease: partitions larger than {shown} will drop their oldest segments")
+            };
+            Some(Risk { kind: RiskKind::RetentionDecrease, key: key.into(), message })
+        }
+        "cleanup.policy" => Some(Risk {
+            kind: RiskKind::CleanupPolicyChange,
+            key: key.into(),
+            message: format!(
+                "cleanup.policy {have} → {want}: {}",
+                if want.contains("compact") && !have.contains("compact") {
+                    "compaction keeps only the latest record per key; older values of each key will be removed"
+                } else if have.contains("compact") && !want.contains("compact") {
+                    "records are no longer compacted per key; time/size retention now deletes whole segments, including the latest value of each key"
+                } else {
+                    "retention semantics change"
+                }
+            ),
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_compare_as_kafka_means_them() {
+        assert!(values_equal("compact, delete", "compact,delete"));
+        assert!(values_equal("0.50", "0.5"));
+        assert!(values_equal("TRUE", "true"));
+        assert!(!values_equal("snappy", "SNAPPY"));
+        assert!(!values_equal("604800000", "86400000"));
+    }
+
+    #[test]
+    fn percent_is_whole_when_exact() {
+        assert_eq!(percent(0.75), "75");
+        assert_eq!(percent(2.0 / 3.0), "66.7");
+    }
+}

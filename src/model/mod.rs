@@ -1,0 +1,324 @@
+//! Domain types every layer shares: the desired state a topology file expands to and the
+//! live state read from a cluster. Plain data only: no IO, no parsing, no rdkafka.
+//!
+//! Maps are `BTreeMap`/`BTreeSet` on purpose: everything downstream (plans, renderings,
+//! fingerprints, snapshots) inherits their ordering and stays deterministic.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::partition::Partitioner;
+
+/// Topic config as Kafka stores it: key → exact string value.
+pub type ConfigMap = BTreeMap<String, String>;
+
+/// How to reach the cluster, as declared in `[cluster]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterSpec {
+    pub bootstrap_servers: Option<String>,
+    /// librdkafka client properties passed through unchanged (`security.protocol`, ...).
+    pub client: ConfigMap,
+}
+
+/// One topic as the user wants it, after defaults, interpolation and DLQ expansion.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicSpec {
+    pub name: String,
+    pub partitions: i32,
+    pub replication_factor: i16,
+    /// Normalised to the exact strings Kafka stores (`"7d"` is already `604800000`).
+    pub config: ConfigMap,
+    /// Name of the message key (documentary), e.g. `tenant_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partitioner: Option<Partitioner>,
+    /// File with sample keys (one per line) used to count real key moves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys_file: Option<String>,
+    /// Set on a dead-letter topic: the topic it serves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dlq_of: Option<String>,
+}
+
+impl TopicSpec {
+    pub fn is_keyed(&self) -> bool {
+        self.key.is_some() || self.partitioner.is_some()
+    }
+}
+
+/// Where a brand-new group starts reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OffsetPolicy {
+    Earliest,
+    Latest,
+}
+
+impl OffsetPolicy {
+    pub fn name(self) -> &'static str {
+        match self {
+            OffsetPolicy::Earliest => "earliest",
+            OffsetPolicy::Latest => "latest",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupSpec {
+    pub name: String,
+    pub topics: BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_offsets: Option<OffsetPolicy>,
+    /// Total lag (messages, summed over partitions of one topic) above which the group drifts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lag_budget: Option<i64>,
+}
+
+/// One entry of `policy.manage`: which live topics topo considers its own.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "value", rename_all = "lowercase")]
+pub enum ScopePattern {
+    /// Topic names starting with this prefix.
+    Prefix(String),
+    /// Shell-style glob: `*` any run of characters, `?` one character.
+    Glob(String),
+}
+
+impl ScopePattern {
+    pub fn matches(&self, name: &str) -> bool {
+        match self {
+            ScopePattern::Prefix(p) => name.starts_with(p.as_str()),
+            ScopePattern::Glob(g) => glob_match(g.as_bytes(), name.as_bytes()),
+        }
+    }
+
+    pub fn text(&self) -> &str {
+        match self {
+            ScopePattern::Prefix(p) | ScopePattern::Glob(p) => p,
+        }
+    }
+}
+
+/// Iterative glob matcher with single backtrack point: linear in practice, no recursion.
+fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(&c) if c == b'?' || c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
+/// `[policy]`: what topo may touch beyond the declared topics.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// Live topics inside this scope are managed (orphans are reported, deletable by opt-in).
+    /// Empty means: only the declared topics are managed.
+    pub manage: Vec<ScopePattern>,
+    /// Undeclared managed topics are deleted (otherwise only listed).
+    pub delete_undeclared: bool,
+    /// Live config overrides not in the file are removed (otherwise reported as unmanaged).
+    pub remove_unmanaged_config: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            manage: Vec::new(),
+            delete_undeclared: false,
+            remove_unmanaged_config: false,
+        }
+    }
+}
+
+/// Kafka-internal and platform topics that topo never manages, whatever the scope says.
+pub fn is_internal_topic(name: &str) -> bool {
+    name.starts_with("__") || name == "_schemas"
+}
+
+impl Policy {
+    /// Whether a live, undeclared topic falls inside the managed scope.
+    pub fn in_scope(&self, name: &str) -> bool {
+        !is_internal_topic(name) && self.manage.iter().any(|p| p.matches(name))
+    }
+}
+
+/// Everything the topology file asks for, validated and fully expanded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredState {
+    pub cluster: ClusterSpec,
+    pub topics: BTreeMap<String, TopicSpec>,
+    pub groups: BTreeMap<String, GroupSpec>,
+    pub policy: Policy,
+}
+
+/// Where a broker says a config value comes from (DescribeConfigs `source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfigSource {
+    /// Set on this topic: the only source that counts as an override.
+    DynamicTopic,
+    DynamicBroker,
+    DynamicDefaultBroker,
+    StaticBroker,
+    Default,
+    /// The broker did not say (some Kafka-compatible brokers): compare values instead.
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveConfigEntry {
+    /// `None` for sensitive or null values.
+    pub value: Option<String>,
+    pub source: ConfigSource,
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveTopic {
+    pub name: String,
+    pub partitions: i32,
+    pub replication_factor: i16,
+    /// Effective configs; absent when the topic's configs were not read (out of scope).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<BTreeMap<String, LiveConfigEntry>>,
+}
+
+impl LiveTopic {
+    /// Keys explicitly set on this topic (dynamic topic configs).
+    pub fn overrides(&self) -> impl Iterator<Item = (&String, &LiveConfigEntry)> {
+        self.config
+            .iter()
+            .flat_map(|c| c.iter())
+            .filter(|(_, e)| e.source == ConfigSource::DynamicTopic)
+    }
+}
+
+/// Consumer group state as the broker names it, folded to what an operator cares about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupState {
+    Empty,
+    Stable,
+    Rebalancing,
+    Dead,
+    Unknown,
+}
+
+impl GroupState {
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupState::Empty => "empty",
+            GroupState::Stable => "stable",
+            GroupState::Rebalancing => "rebalancing",
+            GroupState::Dead => "dead",
+            GroupState::Unknown => "unknown",
+        }
+    }
+}
+
+/// Per-partition position of a group on one topic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionLag {
+    pub partition: i32,
+    /// Committed offset, `None` when the group has no commit for this partition.
+    pub committed: Option<i64>,
+    pub log_start: i64,
+    pub log_end: i64,
+}
+
+impl PartitionLag {
+    /// Messages not yet consumed; without a commit, everything still in the log counts.
+    pub fn lag(&self) -> i64 {
+        let from = self.committed.unwrap_or(self.log_start).max(self.log_start);
+        (self.log_end - from).max(0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveGroup {
+    pub name: String,
+    pub state: GroupState,
+    pub members: u32,
+    /// topic → partitions (sorted by partition) for every topic the group is declared to
+    /// consume or has commits on.
+    pub offsets: BTreeMap<String, Vec<PartitionLag>>,
+}
+
+impl LiveGroup {
+    pub fn has_commits(&self) -> bool {
+        self.offsets
+            .values()
+            .flatten()
+            .any(|p| p.committed.is_some())
+    }
+}
+
+/// What the cluster looks like, as far as a plan needs to know.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveState {
+    /// Bootstrap address used (for display only; not part of the fingerprint).
+    pub bootstrap: String,
+    pub brokers: u32,
+    pub topics: BTreeMap<String, LiveTopic>,
+    /// Declared groups as found (absent groups are simply missing).
+    pub groups: BTreeMap<String, LiveGroup>,
+    /// Groups not declared that hold commits on managed topics: group → topics.
+    pub unmanaged_groups: BTreeMap<String, BTreeSet<String>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_matches_like_a_shell() {
+        let g = |p: &str, t: &str| ScopePattern::Glob(p.into()).matches(t);
+        assert!(g("ingestion-*", "ingestion-events"));
+        assert!(g("*-dlq", "ingestion-events-dlq"));
+        assert!(!g("*-dlq", "ingestion-events"));
+        assert!(g("a?c", "abc"));
+        assert!(!g("a?c", "abbc"));
+        assert!(g("*", ""));
+        assert!(g("a*b*c", "axxbyyc"));
+    }
+
+    #[test]
+    fn internal_topics_are_never_in_scope() {
+        let policy = Policy {
+            manage: vec![ScopePattern::Glob("*".into())],
+            ..Policy::default()
+        };
+        assert!(!policy.in_scope("__consumer_offsets"));
+        assert!(!policy.in_scope("_schemas"));
+        assert!(policy.in_scope("orders"));
+    }
+
+    #[test]
+    fn lag_without_commit_counts_whole_log() {
+        let p = PartitionLag { partition: 0, committed: None, log_start: 5, log_end: 9 };
+        assert_eq!(p.lag(), 4);
+        let p = PartitionLag { partition: 0, committed: Some(8), log_start: 5, log_end: 9 };
+        assert_eq!(p.lag(), 1);
+    }
+}

@@ -1,0 +1,378 @@
+//! The plan: an ordered, self-contained value describing what apply will do, what it
+//! refuses to do and why, and what it noticed but leaves alone.
+//!
+//! Renderers and apply both consume this type and nothing else, so a saved plan renders
+//! and applies exactly as it was reviewed. No IO here; the JSON form is the serde form.
+
+pub mod fingerprint;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{ConfigMap, GroupState, OffsetPolicy, ScopePattern};
+
+/// Bumped whenever the JSON document changes incompatibly.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Execution order of actions. The explicit rank (not declaration order) is what apply and
+/// every renderer sort by: topics must exist before their partitions or configs change,
+/// offsets can only be committed on existing partitions, and deletes go last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    CreateTopics,
+    Partitions,
+    Configs,
+    GroupOffsets,
+    Deletes,
+}
+
+impl Phase {
+    pub fn rank(self) -> u8 {
+        match self {
+            Phase::CreateTopics => 10,
+            Phase::Partitions => 20,
+            Phase::Configs => 30,
+            Phase::GroupOffsets => 40,
+            Phase::Deletes => 50,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    Topic,
+    Group,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Resource {
+    pub kind: ResourceKind,
+    pub name: String,
+}
+
+impl Resource {
+    pub fn topic(name: impl Into<String>) -> Self {
+        Resource { kind: ResourceKind::Topic, name: name.into() }
+    }
+    pub fn group(name: impl Into<String>) -> Self {
+        Resource { kind: ResourceKind::Group, name: name.into() }
+    }
+}
+
+impl std::fmt::Display for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.kind {
+            ResourceKind::Topic => "topic",
+            ResourceKind::Group => "group",
+        };
+        write!(f, "{kind} \"{}\"", self.name)
+    }
+}
+
+/// The broker operation an action performs, with everything apply needs to perform it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    CreateTopic {
+        partitions: i32,
+        replication_factor: i16,
+        config: ConfigMap,
+    },
+    /// IncrementalAlterConfigs: SET these keys, DELETE those (back to the broker default).
+    AlterConfigs {
+        set: ConfigMap,
+        delete: BTreeSet<String>,
+    },
+    CreatePartitions {
+        from: i32,
+        to: i32,
+    },
+    /// Commit starting offsets of a group that does not exist yet; offsets are resolved
+    /// at apply time because the log start and end move.
+    CommitGroupOffsets {
+        policy: OffsetPolicy,
+        /// topic → partition count it will be committed on
+        topics: BTreeMap<String, i32>,
+    },
+    DeleteTopic,
+}
+
+impl Op {
+    pub fn category(&self) -> Category {
+        match self {
+            Op::CreateTopic { .. } | Op::CommitGroupOffsets { .. } => Category::Create,
+            Op::AlterConfigs { .. } | Op::CreatePartitions { .. } => Category::Update,
+            Op::DeleteTopic => Category::Delete,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Create,
+    Update,
+    Delete,
+}
+
+/// One line a reviewer reads: a key going from `before` to `after`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    /// `after` is absent because the key returns to the broker default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub to_default: bool,
+}
+
+impl Change {
+    pub fn set(key: impl Into<String>, before: Option<String>, after: impl Into<String>) -> Self {
+        Change { key: key.into(), before, after: Some(after.into()), to_default: false }
+    }
+    pub fn unset(key: impl Into<String>, before: Option<String>) -> Self {
+        Change { key: key.into(), before, after: None, to_default: true }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskKind {
+    /// Keys move to other partitions; per-key ordering breaks across the change.
+    KeyRemap,
+    RetentionDecrease,
+    CleanupPolicyChange,
+    /// Deleting a topic deletes its data.
+    DataLoss,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Risk {
+    pub kind: RiskKind,
+    /// The change key the risk is attached to (`partitions`, `retention.ms`, ...).
+    pub key: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Action {
+    pub phase: Phase,
+    pub resource: Resource,
+    #[serde(flatten)]
+    pub op: Op,
+    pub changes: Vec<Change>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub risks: Vec<Risk>,
+    /// Context for the reviewer, e.g. "dead-letter of ingestion-events".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalKind {
+    PartitionDecrease,
+    ReplicationFactorChange,
+    /// Offsets of a group with members or commits are never moved.
+    ActiveGroup,
+    /// The broker said no during `--validate`.
+    BrokerRejected,
+    /// Something the policy forbids.
+    Policy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub kind: RefusalKind,
+    pub resource: Resource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningKind {
+    /// A live override not in the file, left alone by policy.
+    UnmanagedOverride,
+    /// A live topic in scope but not declared, left alone by policy.
+    Orphan,
+    /// A group consuming managed topics that the file does not declare.
+    UnmanagedGroup,
+    /// A declared group has an initial-offset policy but already has commits.
+    GroupAlreadyPositioned,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    pub kind: WarningKind,
+    pub resource: Resource,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<String>,
+    pub message: String,
+}
+
+/// Observed divergence that is not an action: apply cannot fix it, but a drift check must
+/// count it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Drift {
+    LagOverBudget {
+        group: String,
+        topic: String,
+        lag: i64,
+        budget: i64,
+    },
+}
+
+/// Lag of one group on one topic, for display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicLagView {
+    pub partitions: i32,
+    pub committed_partitions: i32,
+    pub lag: i64,
+    /// Partition with the highest lag and that lag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worst: Option<(i32, i64)>,
+}
+
+/// Live view of a declared group, carried in the plan so renderings show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupView {
+    pub name: String,
+    /// `None`: the group does not exist on the cluster.
+    pub state: Option<GroupState>,
+    pub members: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lag_budget: Option<i64>,
+    pub topics: BTreeMap<String, TopicLagView>,
+}
+
+/// What the fingerprint covers, recorded so a saved plan can recompute it later.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    pub topics: BTreeSet<String>,
+    pub groups: BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub manage: Vec<ScopePattern>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub delete: usize,
+    pub refused: usize,
+    pub drift: usize,
+    pub warnings: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    /// The topology file the plan was computed from (as given on the command line).
+    pub topology: String,
+    pub cluster: ClusterInfo,
+    pub fingerprint: String,
+    pub scope: Scope,
+    /// Per-resource digests behind the fingerprint, so a stale plan can say what moved.
+    pub observed: BTreeMap<String, String>,
+    pub actions: Vec<Action>,
+    pub refused: Vec<Refusal>,
+    pub warnings: Vec<Warning>,
+    pub drift: Vec<Drift>,
+    pub groups: Vec<GroupView>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterInfo {
+    pub bootstrap: String,
+    pub brokers: u32,
+}
+
+impl Plan {
+    /// Builds a plan with actions in execution order and the summary derived from content.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        topology: String,
+        cluster: ClusterInfo,
+        observation: fingerprint::Observation,
+        scope: Scope,
+        mut actions: Vec<Action>,
+        mut refused: Vec<Refusal>,
+        mut warnings: Vec<Warning>,
+        drift: Vec<Drift>,
+        groups: Vec<GroupView>,
+    ) -> Plan {
+        actions.sort_by(|a, b| {
+            (a.phase.rank(), &a.resource).cmp(&(b.phase.rank(), &b.resource))
+        });
+        refused.sort_by(|a, b| (&a.resource, &a.key).cmp(&(&b.resource, &b.key)));
+        warnings.sort_by(|a, b| (a.kind, &a.resource).cmp(&(b.kind, &b.resource)));
+        let mut plan = Plan {
+            format_version: FORMAT_VERSION,
+            topology,
+            cluster,
+            fingerprint: observation.fingerprint,
+            scope,
+            observed: observation.parts,
+            actions,
+            refused,
+            warnings,
+            drift,
+            groups,
+            summary: Summary::default(),
+        };
+        plan.resummarise();
+        plan
+    }
+
+    /// Recomputes the summary; call after adding refusals (e.g. from server-side validation).
+    pub fn resummarise(&mut self) {
+        let mut per_category: BTreeMap<Category, BTreeSet<&Resource>> = BTreeMap::new();
+        for action in &self.actions {
+            per_category.entry(action.op.category()).or_default().insert(&action.resource);
+        }
+        let count = |c| per_category.get(&c).map_or(0, |s| s.len());
+        self.summary = Summary {
+            create: count(Category::Create),
+            update: count(Category::Update),
+            delete: count(Category::Delete),
+            refused: self.refused.len(),
+            drift: self.drift.len(),
+            warnings: self.warnings.len(),
+        };
+    }
+
+    pub fn has_changes(&self) -> bool {
+        !self.actions.is_empty()
+    }
+
+    pub fn is_refused(&self) -> bool {
+        !self.refused.is_empty()
+    }
+
+    /// Whether a drift check should report a difference (exit 2).
+    pub fn has_drift(&self) -> bool {
+        self.has_changes() || !self.drift.is_empty()
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serialising plain data with string keys cannot fail; fall back defensively anyway.
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    pub fn from_json(text: &str) -> Result<Plan, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}

@@ -1,0 +1,1 @@
+//! Topology file parsing and validation (in progress).

@@ -1,0 +1,47 @@
+//! The Kafka broker the integration tests talk to: `TOPO_TEST_BOOTSTRAP` when set
+//! (as `scripts/test` does), otherwise the local broker of `scripts/kafka-dev`,
+//! started at most once per test process.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// Set once the local broker has been started by this test process.
+static STARTED: OnceLock<String> = OnceLock::new();
+
+/// Bootstrap address (`host:port`) of the broker for the integration tests.
+///
+/// Without `TOPO_TEST_BOOTSTRAP`, runs `scripts/kafka-dev start` on first use
+/// (a no-op when that broker already runs) and panics with the script's output
+/// if the broker cannot be started.
+pub fn bootstrap() -> String {
+    if let Some(addr) = std::env::var("TOPO_TEST_BOOTSTRAP")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+    {
+        return addr;
+    }
+    STARTED.get_or_init(start_local_broker).clone()
+}
+
+fn start_local_broker() -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scripts")
+        .join("kafka-dev");
+    let output = Command::new("bash")
+        .arg(&script)
+        .arg("start")
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {}: {e}", script.display()));
+    assert!(
+        output.status.success(),
+        "`{} start` failed ({}); set TOPO_TEST_BOOTSTRAP=host:port to use a broker \
+         that is already running.\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        script.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    let port = std::env::var("TOPO_KAFKA_PORT").unwrap_or_else(|_| "19092".to_owned());
+    format!("127.0.0.1:{port}")
+}
