@@ -172,3 +172,25 @@ pub enum Command {
         shell: Shell,
     },
 }
+
+/// Shell completion script for `topo`.
+pub fn completions(shell: Shell) -> String {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let mut buf = Vec::new();
+    let generator = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    clap_complete::generate(generator, &mut cmd, "topo", &mut buf);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+pub fn to_partitioner(p: PartitionerArg) -> crate::partition::Partitioner {
+    match p {
+        PartitionerArg::Md5 => crate::partition::Partitioner::Md5,
+        PartitionerArg::Murmur2 => crate::partition::Partitioner::Murmur2,
+        PartitionerArg::Crc32 => crate::partition::Partitioner::Crc32,
+    }
+}

@@ -1,1 +1,2 @@
+//! Entry point (being wired).
 fn main() {}

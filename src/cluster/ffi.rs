@@ -487,6 +487,10 @@ pub fn describe_consumer_groups(
 
 /// Committed offsets of `group` for every partition it has a commit on, as
 /// `(topic, partition, offset)` sorted by topic then partition.
+///
+/// A group without commits (or unknown to the cluster) yields an empty list.
+/// The result has no per-partition error slot, so an error reported for any
+/// partition fails the whole call.
 pub fn list_consumer_group_offsets(
     admin: &AdminClient<DefaultClientContext>,
     group: &str,

@@ -6,6 +6,10 @@
 
 mod groups;
 mod topics;
+mod verify;
+
+pub use topics::values_equal;
+pub use verify::verify;
 
 use std::collections::BTreeMap;
 

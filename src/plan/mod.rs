@@ -173,6 +173,19 @@ pub struct Action {
     pub note: Option<String>,
 }
 
+impl Action {
+    /// Short verb phrase for progress lines and reports.
+    pub fn label(&self) -> &'static str {
+        match self.op {
+            Op::CreateTopic { .. } => "create",
+            Op::AlterConfigs { .. } => "update configs",
+            Op::CreatePartitions { .. } => "add partitions",
+            Op::CommitGroupOffsets { .. } => "commit start offsets",
+            Op::DeleteTopic => "delete",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RefusalKind {

@@ -14,10 +14,6 @@ use topo::cluster::ffi::{self, AlterOp, BrokerError, FfiError, OffsetSpec};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-fn bootstrap() -> String {
-    std::env::var("TOPO_TEST_BOOTSTRAP").unwrap_or_else(|_| "127.0.0.1:19092".to_owned())
-}
-
 /// A name no other test run uses: `ffi-test-<what>-<time>-<counter>`.
 fn unique(what: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -30,7 +26,7 @@ fn unique(what: &str) -> String {
 }
 
 fn admin() -> AdminClient<DefaultClientContext> {
-    admin_for(&bootstrap())
+    admin_for(&crate::broker::bootstrap())
 }
 
 fn admin_for(bootstrap: &str) -> AdminClient<DefaultClientContext> {
@@ -58,7 +54,7 @@ async fn delete_topics(admin: &AdminClient<DefaultClientContext>, names: &[&str]
 
 fn produce(topic: &str, partition: i32, count: usize) {
     let producer: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
+        .set("bootstrap.servers", crate::broker::bootstrap())
         .create()
         .expect("producer");
     for i in 0..count {
@@ -342,7 +338,7 @@ async fn active_group_case(protocol: &str) {
     create_topic(&admin, &topic, 2).await;
 
     let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap())
+        .set("bootstrap.servers", crate::broker::bootstrap())
         .set("group.id", &group)
         .set("group.protocol", protocol)
         .set("client.id", "ffi-test-client")

@@ -1,0 +1,338 @@
+//! The thin shell: turns parsed command-line values into reads, pure computations and
+//! writes, and owns every bit of terminal IO (printing, prompting, progress).
+//!
+//! Nothing here decides what a plan contains or how it looks; it wires `spec`, `cluster`,
+//! `diff`, `render` and `apply` together and returns a `Status` or an `Error` for
+//! `error::exit_code` to judge.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use crate::apply::{self, Outcome, Reporter};
+use crate::cli::{ClusterArgs, Command, FileArgs, Format};
+use crate::cluster::{self, Connection, ReadRequest};
+use crate::diff::{self, DiffContext};
+use crate::error::{Error, Status};
+use crate::model::DesiredState;
+use crate::plan::{Action, Plan, Scope};
+use crate::{render, spec};
+
+/// The seed's default: the local broker's external port.
+pub const DEFAULT_BOOTSTRAP: &str = "localhost:19092";
+
+pub async fn run(command: Command) -> Result<Status, Error> {
+    match command {
+        Command::Plan { file, cluster, format, summary, out, detailed_exitcode, validate } => {
+            let opts = PlanOpts { format, summary, out, detailed_exitcode, validate };
+            plan_command(&file, &cluster, &opts).await
+        }
+        Command::Apply { plan: Some(path), cluster, auto_approve, .. } => {
+            apply_saved(&path, &cluster, auto_approve).await
+        }
+        Command::Apply { plan: None, file, cluster, auto_approve } => {
+            apply_command(&file, &cluster, auto_approve).await
+        }
+        Command::Validate { file } => {
+            let loaded = load_topology(&file.file)?;
+            println!(
+                "{}: valid ({} topics, {} groups)",
+                file.file.display(),
+                loaded.topics.len(),
+                loaded.groups.len()
+            );
+            Ok(Status::Clean)
+        }
+        Command::Schema => {
+            println!("{}", spec::json_schema());
+            Ok(Status::Clean)
+        }
+        Command::Completions { shell } => {
+            print!("{}", crate::cli::completions(shell));
+            Ok(Status::Clean)
+        }
+        Command::Partition { key, topic, partitions, partitioner, all, keys, to, file, cluster } => {
+            let args = crate::tenancy::PartitionArgs {
+                key,
+                topic,
+                partitions,
+                partitioner: partitioner.map(crate::cli::to_partitioner),
+                all,
+                keys,
+                to,
+            };
+            crate::tenancy::partition_command(&args, &file, &cluster).await
+        }
+        Command::Status { file, cluster } => crate::tenancy::status_command(&file, &cluster).await,
+        Command::Import { cluster, include, exclude, output } => {
+            crate::import::import_command(&cluster, &include, &exclude, output.as_deref()).await
+        }
+    }
+}
+
+struct PlanOpts {
+    format: Format,
+    summary: bool,
+    out: Option<PathBuf>,
+    detailed_exitcode: bool,
+    validate: bool,
+}
+
+/// Reads and validates the topology; warnings go to stderr, errors become `Error::Spec`.
+pub fn load_topology(path: &Path) -> Result<DesiredState, Error> {
+    let source = std::fs::read_to_string(path)
+        .map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    let name = path.display().to_string();
+    let loaded = spec::load(&name, &source, &|k| std::env::var(k).ok())?;
+    for w in &loaded.warnings {
+        eprintln!("{w}");
+    }
+    Ok(loaded.desired)
+}
+
+/// Bootstrap precedence: `--bootstrap-servers`, then the file's `[cluster]` (which reads
+/// KAFKA_BOOTSTRAP_SERVERS through interpolation), then the seed's local default.
+pub fn settings(desired: Option<&DesiredState>, args: &ClusterArgs) -> cluster::Settings {
+    let from_file = desired.and_then(|d| d.cluster.bootstrap_servers.clone());
+    let from_env = std::env::var("KAFKA_BOOTSTRAP_SERVERS").ok().filter(|s| !s.is_empty());
+    let bootstrap = args
+        .bootstrap_servers
+        .clone()
+        .or(from_file)
+        .or(from_env)
+        .unwrap_or_else(|| DEFAULT_BOOTSTRAP.to_string());
+    cluster::Settings {
+        bootstrap,
+        client: desired.map(|d| d.cluster.client.clone()).unwrap_or_default(),
+        timeout: args.timeout,
+    }
+}
+
+pub fn read_request(desired: &DesiredState, scope: &Scope) -> ReadRequest {
+    ReadRequest {
+        topics: scope.topics.clone(),
+        manage: scope.manage.clone(),
+        groups: desired.groups.iter().map(|(n, g)| (n.clone(), g.topics.clone())).collect(),
+        find_unmanaged_groups: true,
+    }
+}
+
+/// Loads sample keys for topics that name a keys file, relative to the topology file.
+fn sample_keys(desired: &DesiredState, topology: &Path) -> Result<BTreeMap<String, Vec<String>>, Error> {
+    let base = topology.parent().unwrap_or(Path::new("."));
+    let mut out = BTreeMap::new();
+    for t in desired.topics.values() {
+        if let Some(file) = &t.keys_file {
+            let path = base.join(file);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| Error::Read { path: path.clone(), source })?;
+            let keys = crate::partition::parse_keys(&text).into_iter().map(str::to_string).collect();
+            out.insert(t.name.clone(), keys);
+        }
+    }
+    Ok(out)
+}
+
+/// Loads, connects, reads and diffs: the shared front half of plan and apply.
+async fn compute_plan(file: &FileArgs, args: &ClusterArgs) -> Result<(DesiredState, Connection, Plan), Error> {
+    let desired = load_topology(&file.file)?;
+    let ctx = DiffContext {
+        topology: file.file.display().to_string(),
+        sample_keys: sample_keys(&desired, &file.file)?,
+    };
+    let conn = Connection::connect(settings(Some(&desired), args))?;
+    let scope = diff::scope_of(&desired, &desired.policy);
+    let live = conn.read(&read_request(&desired, &scope)).await?;
+    let plan = diff::diff(&desired, &live, &desired.policy, &ctx);
+    Ok((desired, conn, plan))
+}
+
+fn color_stdout() -> bool {
+    anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+}
+
+fn print_plan(plan: &Plan, format: Format, summary: bool) {
+    let text = if summary {
+        render::summary_table(plan)
+    } else {
+        match format {
+            Format::Human => render::human(plan, &render::HumanOptions { color: color_stdout() }),
+            Format::Json => render::json(plan),
+            Format::Markdown => render::markdown(plan),
+            Format::Prometheus => crate::drift::prometheus(plan),
+        }
+    };
+    let mut out = anstream::stdout();
+    let _ = writeln!(out, "{}", text.trim_end());
+}
+
+async fn plan_command(file: &FileArgs, args: &ClusterArgs, opts: &PlanOpts) -> Result<Status, Error> {
+    let (_, conn, mut plan) = compute_plan(file, args).await?;
+    if opts.validate {
+        crate::validate::server_side(&conn, &mut plan).await?;
+    }
+    print_plan(&plan, opts.format, opts.summary);
+    if let Some(path) = &opts.out {
+        std::fs::write(path, render::json(&plan))
+            .map_err(|source| Error::Write { path: path.clone(), source })?;
+        eprintln!("Saved the plan to {}; `topo apply {}` applies exactly this plan.", path.display(), path.display());
+    }
+    if plan.is_refused() {
+        return Err(Error::Refused(plan.refused.len()));
+    }
+    Ok(if opts.detailed_exitcode && plan.has_drift() { Status::Changes } else { Status::Clean })
+}
+
+fn confirm(auto_approve: bool) -> Result<(), Error> {
+    if auto_approve {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::NoTerminal);
+    }
+    eprint!("\nDo you want to perform these actions? Only 'yes' will be accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Error::Cancelled)
+    }
+}
+
+async fn apply_command(file: &FileArgs, args: &ClusterArgs, auto_approve: bool) -> Result<Status, Error> {
+    let (desired, conn, plan) = compute_plan(file, args).await?;
+    print_plan(&plan, Format::Human, false);
+    if plan.is_refused() {
+        return Err(Error::Refused(plan.refused.len()));
+    }
+    if !plan.has_changes() {
+        return Ok(Status::Clean);
+    }
+    confirm(auto_approve)?;
+    execute(&conn, &plan, &read_request(&desired, &plan.scope)).await
+}
+
+async fn apply_saved(path: &Path, args: &ClusterArgs, auto_approve: bool) -> Result<Status, Error> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    let plan = Plan::from_json(&text)
+        .map_err(|e| Error::BadPlan { path: path.to_path_buf(), reason: e.to_string() })?;
+    if plan.format_version != crate::plan::FORMAT_VERSION {
+        return Err(Error::BadPlan {
+            path: path.to_path_buf(),
+            reason: format!(
+                "format_version {} is not supported (this topo reads {})",
+                plan.format_version,
+                crate::plan::FORMAT_VERSION
+            ),
+        });
+    }
+    let mut settings = settings(None, args);
+    if args.bootstrap_servers.is_none() && std::env::var("KAFKA_BOOTSTRAP_SERVERS").is_err() {
+        settings.bootstrap = plan.cluster.bootstrap.clone();
+    }
+    let conn = Connection::connect(settings)?;
+    let request = ReadRequest {
+        topics: plan.scope.topics.clone(),
+        manage: plan.scope.manage.clone(),
+        groups: plan.scope.groups.iter().map(|g| (g.clone(), Default::default())).collect(),
+        find_unmanaged_groups: false,
+    };
+    let live = conn.read(&request).await?;
+    let now = crate::plan::fingerprint::observe(&live, &plan.scope);
+    if now.fingerprint != plan.fingerprint {
+        return Err(Error::StalePlan {
+            changes: crate::plan::fingerprint::describe_difference(&plan.observed, &now.parts),
+        });
+    }
+    print_plan(&plan, Format::Human, false);
+    if plan.is_refused() {
+        return Err(Error::Refused(plan.refused.len()));
+    }
+    if !plan.has_changes() {
+        return Ok(Status::Clean);
+    }
+    confirm(auto_approve)?;
+    execute(&conn, &plan, &request).await
+}
+
+/// Prints a line per finished action; draws a progress bar instead on a terminal when
+/// there are many actions.
+struct TerminalReporter {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+/// Above this many actions a progress bar reads better than a scrolling log.
+const PROGRESS_BAR_THRESHOLD: usize = 20;
+
+impl TerminalReporter {
+    fn new(actions: usize) -> Self {
+        let bar = (actions > PROGRESS_BAR_THRESHOLD && std::io::stderr().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new(actions as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} {msg}",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        TerminalReporter { bar }
+    }
+}
+
+fn outcome_line(action: &Action, outcome: &Outcome) -> String {
+    let what = action.label();
+    match outcome {
+        Outcome::Done => format!("  ✓ {} {what}: done", action.resource),
+        Outcome::Failed(e) => format!("  ✗ {} {what}: failed: {e}", action.resource),
+        Outcome::NotAttempted => format!("  · {} {what}: not attempted", action.resource),
+    }
+}
+
+impl Reporter for TerminalReporter {
+    fn action_finished(&mut self, action: &Action, outcome: &Outcome) {
+        match &self.bar {
+            Some(bar) => {
+                bar.inc(1);
+                if !matches!(outcome, Outcome::Done) {
+                    bar.println(outcome_line(action, outcome));
+                }
+            }
+            None => eprintln!("{}", outcome_line(action, outcome)),
+        }
+    }
+}
+
+async fn execute(conn: &Connection, plan: &Plan, request: &ReadRequest) -> Result<Status, Error> {
+    eprintln!("\nApplying {} action(s)...", plan.actions.len());
+    let mut reporter = TerminalReporter::new(plan.actions.len());
+    let report = apply::apply(plan, conn, &mut reporter).await?;
+    if let Some(bar) = &reporter.bar {
+        bar.finish_and_clear();
+    }
+    let failed = report.failed();
+    if failed > 0 {
+        let count = |f: fn(&Outcome) -> bool| report.results.iter().filter(|(_, o)| f(o)).count();
+        eprintln!(
+            "\nApply failed: {} done, {} failed, {} not attempted.",
+            count(|o| *o == Outcome::Done),
+            failed,
+            count(|o| *o == Outcome::NotAttempted)
+        );
+        for (a, o) in &report.results {
+            eprintln!("{}", outcome_line(a, o));
+        }
+        return Err(Error::ApplyFailed { failed });
+    }
+    // Prove convergence from a fresh read rather than trusting the broker's acks.
+    let live = conn.read(request).await?;
+    let problems = diff::verify(report.results.iter().map(|(a, _)| a), &live);
+    if !problems.is_empty() {
+        return Err(Error::NotConverged(problems));
+    }
+    let (c, u, d) = report.counts();
+    println!("Apply complete: {c} created, {u} changed, {d} deleted.");
+    Ok(Status::Clean)
+}

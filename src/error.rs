@@ -1,0 +1,56 @@
+//! The top-level error and the one function that turns any outcome into an exit code.
+//!
+//! Each layer has its own error enum; this one wraps them so `app` can use `?` freely and
+//! `exit_code` stays the single place where codes are decided.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The topology file is invalid; the diagnostics render themselves.
+    #[error("{0}")]
+    Spec(#[from] crate::spec::Diagnostics),
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
+    #[error(transparent)]
+    Apply(#[from] crate::apply::ApplyError),
+    #[error("{} is not a topo plan: {reason}", path.display())]
+    BadPlan { path: PathBuf, reason: String },
+    #[error("the saved plan is stale: the cluster changed since it was made\n{}\nrun `topo plan --out PLAN` again and review the new plan", changes.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n"))]
+    StalePlan { changes: Vec<String> },
+    #[error("the plan is refused ({0} refusal(s) above); nothing was changed")]
+    Refused(usize),
+    #[error("apply failed: {failed} action(s) failed; the report above lists what was done, what failed and what was not attempted. Re-run `topo apply` to converge.")]
+    ApplyFailed { failed: usize },
+    #[error("apply finished but the cluster does not match the plan:\n{}", .0.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n"))]
+    NotConverged(Vec<String>),
+    #[error("refusing to apply without confirmation: standard input is not a terminal; review the plan and pass --auto-approve")]
+    NoTerminal,
+    #[error("apply cancelled; nothing was changed")]
+    Cancelled,
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// How a successful command ended, for `--detailed-exitcode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Done; nothing left to report.
+    Clean,
+    /// The plan has changes or drift and the caller asked for a detailed exit code.
+    Changes,
+}
+
+/// The only place exit codes are decided: 0 success, 2 changes present (detailed mode),
+/// 1 every error or refusal.
+pub fn exit_code(result: &Result<Status, Error>) -> i32 {
+    match result {
+        Ok(Status::Clean) => 0,
+        Ok(Status::Changes) => 2,
+        Err(_) => 1,
+    }
+}

@@ -1,0 +1,132 @@
+//! Kafka's naming rules for topics, and the metric-name collision Kafka warns about: the
+//! checks the broker would make at creation time, made early so a plan never proposes a
+//! topic the broker will refuse.
+
+use crate::model::is_internal_topic;
+
+/// Kafka's limit: 249, so that `NAME-PARTITION` directory names fit in 255 bytes.
+pub(crate) const MAX_TOPIC_NAME_LEN: usize = 249;
+
+/// Why `name` cannot be a topic topo manages: `(message, help)`. `what` names the topic
+/// in messages ("topic", "dead-letter topic").
+pub(crate) fn topic_name_problem(what: &str, name: &str) -> Option<(String, Option<String>)> {
+    if name.is_empty() {
+        return Some((format!("{what} name is empty"), None));
+    }
+    if is_internal_topic(name) {
+        return Some((
+            format!("`{name}` is an internal topic; topo never manages internal topics"),
+            Some("names starting with `__` and `_schemas` belong to Kafka and its platform; remove this entry".into()),
+        ));
+    }
+    if name == "." || name == ".." {
+        return Some((
+            format!("`{name}` is not a valid {what} name"),
+            Some("Kafka reserves `.` and `..`".into()),
+        ));
+    }
+    let len = name.chars().count();
+    if len > MAX_TOPIC_NAME_LEN {
+        return Some((
+            format!("{what} name is {len} characters long; Kafka allows at most {MAX_TOPIC_NAME_LEN}"),
+            None,
+        ));
+    }
+    let mut bad: Vec<char> = name
+        .chars()
+        .filter(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+        .collect();
+    bad.dedup();
+    if !bad.is_empty() {
+        let shown: Vec<String> = bad.iter().map(|c| format!("{c:?}")).collect();
+        return Some((
+            format!(
+                "{what} name `{name}` contains {} which Kafka does not allow",
+                shown.join(", ")
+            ),
+            Some("topic names use only ASCII letters, digits, `.`, `_` and `-`".into()),
+        ));
+    }
+    None
+}
+
+/// The name Kafka's metrics use for a topic: `.` becomes `_`, so `a.b` and `a_b` share
+/// one set of metrics.
+pub(crate) fn metric_name(name: &str) -> String {
+    name.replace('.', "_")
+}
+
+/// Whether a policy prefix or glob could ever match a valid topic name.
+pub(crate) fn scope_pattern_problem(text: &str, glob: bool) -> Option<String> {
+    if text.is_empty() {
+        return Some("an empty pattern matches every topic".into());
+    }
+    let bad: Vec<String> = text
+        .chars()
+        .filter(|c| {
+            !(c.is_ascii_alphanumeric()
+                || matches!(c, '.' | '_' | '-')
+                || (glob && matches!(c, '*' | '?')))
+        })
+        .map(|c| format!("{c:?}"))
+        .collect();
+    if bad.is_empty() {
+        None
+    } else {
+        Some(format!(
+            "`{text}` contains {}, which no topic name can contain",
+            bad.join(", ")
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bad(name: &str) -> String {
+        match topic_name_problem("topic", name) {
+            Some((m, _)) => m,
+            None => panic!("{name} accepted"),
+        }
+    }
+
+    #[test]
+    fn accepts_legal_names() {
+        for name in ["a", "ingestion-events", "a.b_c-D9", &"x".repeat(249), "_private"] {
+            assert_eq!(topic_name_problem("topic", name), None, "{name}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_kafka_rejects() {
+        assert_eq!(bad(""), "topic name is empty");
+        assert_eq!(bad("."), "`.` is not a valid topic name");
+        assert_eq!(bad(".."), "`..` is not a valid topic name");
+        assert_eq!(
+            bad(&"x".repeat(250)),
+            "topic name is 250 characters long; Kafka allows at most 249"
+        );
+        assert_eq!(
+            bad("orders/v1 x"),
+            "topic name `orders/v1 x` contains '/', ' ' which Kafka does not allow"
+        );
+        assert!(bad("__consumer_offsets").contains("internal topic"));
+        assert!(bad("_schemas").contains("internal topic"));
+    }
+
+    #[test]
+    fn metric_names_fold_dots() {
+        assert_eq!(metric_name("a.b"), metric_name("a_b"));
+        assert_ne!(metric_name("a-b"), metric_name("a_b"));
+    }
+
+    #[test]
+    fn scope_patterns() {
+        assert_eq!(scope_pattern_problem("ingestion-", false), None);
+        assert_eq!(scope_pattern_problem("*-dlq", true), None);
+        assert!(scope_pattern_problem("*-dlq", false).is_some());
+        assert!(scope_pattern_problem("", true).is_some());
+        assert!(scope_pattern_problem("a b", true).is_some());
+    }
+}

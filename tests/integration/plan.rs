@@ -1,0 +1,85 @@
+//! Plan semantics on a real broker: drift made out of band shows up, stale saved plans are
+//! refused, and refusals fail the plan.
+
+use crate::support::{alter_config, create_topic, unique, Workspace};
+
+fn topology(topic: &str, partitions: i32, retention: &str) -> String {
+    format!(
+        "[topics.\"{topic}\"]\npartitions = {partitions}\nreplication_factor = 1\nconfig = {{ \"retention.ms\" = \"{retention}\" }}\n"
+    )
+}
+
+#[test]
+fn out_of_band_config_change_is_drift() {
+    let topic = unique("drift");
+    let ws = Workspace::new(&topology(&topic, 2, "7d"));
+    assert_eq!(ws.topo(&["apply", "--auto-approve"]).code, 0);
+    assert_eq!(ws.topo(&["plan", "--detailed-exitcode"]).code, 0);
+
+    alter_config(&topic, "retention.ms", "3600000");
+    let run = ws.topo(&["plan", "--detailed-exitcode", "--format", "json"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).expect("json plan");
+    assert_eq!(plan["summary"]["update"], 1, "{run:?}");
+    let change = &plan["actions"][0]["changes"][0];
+    assert_eq!(change["key"], "retention.ms");
+    assert_eq!(change["before"], "3600000");
+    assert_eq!(change["after"], "604800000");
+}
+
+#[test]
+fn stale_saved_plan_is_refused() {
+    let topic = unique("stale");
+    let ws = Workspace::new(&topology(&topic, 2, "7d"));
+    assert_eq!(ws.topo(&["apply", "--auto-approve"]).code, 0);
+    ws.write(&topology(&topic, 4, "7d"));
+    let saved = ws.topo(&["plan", "--out", "plan.json"]);
+    assert_eq!(saved.code, 0, "{saved:?}");
+
+    // Someone changes the topic between review and release.
+    alter_config(&topic, "segment.ms", "3600000");
+    let run = ws.topo(&["apply", "plan.json", "--auto-approve"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("stale"), "{run:?}");
+    assert!(run.stderr.contains(&format!("topic {topic}")), "{run:?}");
+    assert_eq!(crate::support::partitions(&topic), Some(2), "nothing applied");
+}
+
+#[test]
+fn fresh_saved_plan_applies_exactly() {
+    let topic = unique("saved");
+    let ws = Workspace::new(&topology(&topic, 2, "7d"));
+    let saved = ws.topo(&["plan", "--out", "plan.json"]);
+    assert_eq!(saved.code, 0, "{saved:?}");
+    // Editing the file after saving changes nothing: the saved plan is what applies.
+    ws.write(&topology(&topic, 5, "7d"));
+    let run = ws.topo(&["apply", "plan.json", "--auto-approve"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(crate::support::partitions(&topic), Some(2));
+}
+
+#[test]
+fn partition_decrease_is_refused_in_the_plan() {
+    let topic = unique("shrink");
+    create_topic(&topic, 4, &[]);
+    let ws = Workspace::new(&topology(&topic, 2, "7d"));
+    let run = ws.topo(&["plan", "--detailed-exitcode"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.contains("refused"), "{run:?}");
+    let apply = ws.topo(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 1, "{apply:?}");
+    assert_eq!(crate::support::partitions(&topic), Some(4));
+}
+
+#[test]
+fn server_side_validation_reports_broker_rejections() {
+    let topic = unique("validate");
+    let ws = Workspace::new(&format!(
+        "[topics.\"{topic}\"]\npartitions = 1\nreplication_factor = 3\n"
+    ));
+    // One broker cannot hold three replicas: the broker says so, nothing is created.
+    let run = ws.topo(&["plan", "--validate"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.contains("broker rejects"), "{run:?}");
+    assert_eq!(crate::support::partitions(&topic), None);
+}
