@@ -23,16 +23,36 @@ pub const DEFAULT_BOOTSTRAP: &str = "localhost:19092";
 
 pub async fn run(command: Command) -> Result<Status, Error> {
     match command {
-        Command::Plan { file, cluster, format, summary, out, detailed_exitcode, validate } => {
-            let opts = PlanOpts { format, summary, out, detailed_exitcode, validate };
+        Command::Plan {
+            file,
+            cluster,
+            format,
+            summary,
+            out,
+            detailed_exitcode,
+            validate,
+        } => {
+            let opts = PlanOpts {
+                format,
+                summary,
+                out,
+                detailed_exitcode,
+                validate,
+            };
             plan_command(&file, &cluster, &opts).await
         }
-        Command::Apply { plan: Some(path), cluster, auto_approve, .. } => {
-            apply_saved(&path, &cluster, auto_approve).await
-        }
-        Command::Apply { plan: None, file, cluster, auto_approve } => {
-            apply_command(&file, &cluster, auto_approve).await
-        }
+        Command::Apply {
+            plan: Some(path),
+            cluster,
+            auto_approve,
+            ..
+        } => apply_saved(&path, &cluster, auto_approve).await,
+        Command::Apply {
+            plan: None,
+            file,
+            cluster,
+            auto_approve,
+        } => apply_command(&file, &cluster, auto_approve).await,
         Command::Validate { file } => {
             let loaded = load_topology(&file.file)?;
             println!(
@@ -51,7 +71,17 @@ pub async fn run(command: Command) -> Result<Status, Error> {
             print!("{}", crate::cli::completions(shell));
             Ok(Status::Clean)
         }
-        Command::Partition { key, topic, partitions, partitioner, all, keys, to, file, cluster } => {
+        Command::Partition {
+            key,
+            topic,
+            partitions,
+            partitioner,
+            all,
+            keys,
+            to,
+            file,
+            cluster,
+        } => {
             let args = crate::tenancy::PartitionArgs {
                 key,
                 topic,
@@ -64,9 +94,12 @@ pub async fn run(command: Command) -> Result<Status, Error> {
             crate::tenancy::partition_command(&args, &file, &cluster).await
         }
         Command::Status { file, cluster } => crate::tenancy::status_command(&file, &cluster).await,
-        Command::Import { cluster, include, exclude, output } => {
-            crate::import::import_command(&cluster, &include, &exclude, output.as_deref()).await
-        }
+        Command::Import {
+            cluster,
+            include,
+            exclude,
+            output,
+        } => crate::import::import_command(&cluster, &include, &exclude, output.as_deref()).await,
     }
 }
 
@@ -80,8 +113,10 @@ struct PlanOpts {
 
 /// Reads and validates the topology; warnings go to stderr, errors become `Error::Spec`.
 pub fn load_topology(path: &Path) -> Result<DesiredState, Error> {
-    let source = std::fs::read_to_string(path)
-        .map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    let source = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let name = path.display().to_string();
     let loaded = spec::load(&name, &source, &|k| std::env::var(k).ok())?;
     for w in &loaded.warnings {
@@ -94,7 +129,9 @@ pub fn load_topology(path: &Path) -> Result<DesiredState, Error> {
 /// KAFKA_BOOTSTRAP_SERVERS through interpolation), then the seed's local default.
 pub fn settings(desired: Option<&DesiredState>, args: &ClusterArgs) -> cluster::Settings {
     let from_file = desired.and_then(|d| d.cluster.bootstrap_servers.clone());
-    let from_env = std::env::var("KAFKA_BOOTSTRAP_SERVERS").ok().filter(|s| !s.is_empty());
+    let from_env = std::env::var("KAFKA_BOOTSTRAP_SERVERS")
+        .ok()
+        .filter(|s| !s.is_empty());
     let bootstrap = args
         .bootstrap_servers
         .clone()
@@ -103,7 +140,9 @@ pub fn settings(desired: Option<&DesiredState>, args: &ClusterArgs) -> cluster::
         .unwrap_or_else(|| DEFAULT_BOOTSTRAP.to_string());
     cluster::Settings {
         bootstrap,
-        client: desired.map(|d| d.cluster.client.clone()).unwrap_or_default(),
+        client: desired
+            .map(|d| d.cluster.client.clone())
+            .unwrap_or_default(),
         timeout: args.timeout,
     }
 }
@@ -112,21 +151,33 @@ pub fn read_request(desired: &DesiredState, scope: &Scope) -> ReadRequest {
     ReadRequest {
         topics: scope.topics.clone(),
         manage: scope.manage.clone(),
-        groups: desired.groups.iter().map(|(n, g)| (n.clone(), g.topics.clone())).collect(),
+        groups: desired
+            .groups
+            .iter()
+            .map(|(n, g)| (n.clone(), g.topics.clone()))
+            .collect(),
         find_unmanaged_groups: true,
     }
 }
 
 /// Loads sample keys for topics that name a keys file, relative to the topology file.
-fn sample_keys(desired: &DesiredState, topology: &Path) -> Result<BTreeMap<String, Vec<String>>, Error> {
+fn sample_keys(
+    desired: &DesiredState,
+    topology: &Path,
+) -> Result<BTreeMap<String, Vec<String>>, Error> {
     let base = topology.parent().unwrap_or(Path::new("."));
     let mut out = BTreeMap::new();
     for t in desired.topics.values() {
         if let Some(file) = &t.keys_file {
             let path = base.join(file);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|source| Error::Read { path: path.clone(), source })?;
-            let keys = crate::partition::parse_keys(&text).into_iter().map(str::to_string).collect();
+            let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let keys = crate::partition::parse_keys(&text)
+                .into_iter()
+                .map(str::to_string)
+                .collect();
             out.insert(t.name.clone(), keys);
         }
     }
@@ -134,7 +185,10 @@ fn sample_keys(desired: &DesiredState, topology: &Path) -> Result<BTreeMap<Strin
 }
 
 /// Loads, connects, reads and diffs: the shared front half of plan and apply.
-async fn compute_plan(file: &FileArgs, args: &ClusterArgs) -> Result<(DesiredState, Connection, Plan), Error> {
+async fn compute_plan(
+    file: &FileArgs,
+    args: &ClusterArgs,
+) -> Result<(DesiredState, Connection, Plan), Error> {
     let desired = load_topology(&file.file)?;
     let ctx = DiffContext {
         topology: file.file.display().to_string(),
@@ -156,7 +210,12 @@ fn print_plan(plan: &Plan, format: Format, summary: bool) {
         render::summary_table(plan)
     } else {
         match format {
-            Format::Human => render::human(plan, &render::HumanOptions { color: color_stdout() }),
+            Format::Human => render::human(
+                plan,
+                &render::HumanOptions {
+                    color: color_stdout(),
+                },
+            ),
             Format::Json => render::json(plan),
             Format::Markdown => render::markdown(plan),
             Format::Prometheus => crate::drift::prometheus(plan),
@@ -166,21 +225,35 @@ fn print_plan(plan: &Plan, format: Format, summary: bool) {
     let _ = writeln!(out, "{}", text.trim_end());
 }
 
-async fn plan_command(file: &FileArgs, args: &ClusterArgs, opts: &PlanOpts) -> Result<Status, Error> {
+async fn plan_command(
+    file: &FileArgs,
+    args: &ClusterArgs,
+    opts: &PlanOpts,
+) -> Result<Status, Error> {
     let (_, conn, mut plan) = compute_plan(file, args).await?;
     if opts.validate {
         crate::validate::server_side(&conn, &mut plan).await?;
     }
     print_plan(&plan, opts.format, opts.summary);
     if let Some(path) = &opts.out {
-        std::fs::write(path, render::json(&plan))
-            .map_err(|source| Error::Write { path: path.clone(), source })?;
-        eprintln!("Saved the plan to {}; `topo apply {}` applies exactly this plan.", path.display(), path.display());
+        std::fs::write(path, render::json(&plan)).map_err(|source| Error::Write {
+            path: path.clone(),
+            source,
+        })?;
+        eprintln!(
+            "Saved the plan to {}; `topo apply {}` applies exactly this plan.",
+            path.display(),
+            path.display()
+        );
     }
     if plan.is_refused() {
         return Err(Error::Refused(plan.refused.len()));
     }
-    Ok(if opts.detailed_exitcode && plan.has_drift() { Status::Changes } else { Status::Clean })
+    Ok(if opts.detailed_exitcode && plan.has_drift() {
+        Status::Changes
+    } else {
+        Status::Clean
+    })
 }
 
 fn confirm(auto_approve: bool) -> Result<(), Error> {
@@ -201,7 +274,11 @@ fn confirm(auto_approve: bool) -> Result<(), Error> {
     }
 }
 
-async fn apply_command(file: &FileArgs, args: &ClusterArgs, auto_approve: bool) -> Result<Status, Error> {
+async fn apply_command(
+    file: &FileArgs,
+    args: &ClusterArgs,
+    auto_approve: bool,
+) -> Result<Status, Error> {
     let (desired, conn, plan) = compute_plan(file, args).await?;
     print_plan(&plan, Format::Human, false);
     if plan.is_refused() {
@@ -215,10 +292,14 @@ async fn apply_command(file: &FileArgs, args: &ClusterArgs, auto_approve: bool) 
 }
 
 async fn apply_saved(path: &Path, args: &ClusterArgs, auto_approve: bool) -> Result<Status, Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
-    let plan = Plan::from_json(&text)
-        .map_err(|e| Error::BadPlan { path: path.to_path_buf(), reason: e.to_string() })?;
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let plan = Plan::from_json(&text).map_err(|e| Error::BadPlan {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
     if plan.format_version != crate::plan::FORMAT_VERSION {
         return Err(Error::BadPlan {
             path: path.to_path_buf(),
@@ -237,7 +318,12 @@ async fn apply_saved(path: &Path, args: &ClusterArgs, auto_approve: bool) -> Res
     let request = ReadRequest {
         topics: plan.scope.topics.clone(),
         manage: plan.scope.manage.clone(),
-        groups: plan.scope.groups.iter().map(|g| (g.clone(), Default::default())).collect(),
+        groups: plan
+            .scope
+            .groups
+            .iter()
+            .map(|g| (g.clone(), Default::default()))
+            .collect(),
         find_unmanaged_groups: false,
     };
     let live = conn.read(&request).await?;
@@ -269,15 +355,16 @@ const PROGRESS_BAR_THRESHOLD: usize = 20;
 
 impl TerminalReporter {
     fn new(actions: usize) -> Self {
-        let bar = (actions > PROGRESS_BAR_THRESHOLD && std::io::stderr().is_terminal()).then(|| {
-            let bar = indicatif::ProgressBar::new(actions as u64);
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} {msg}",
-            ) {
-                bar.set_style(style);
-            }
-            bar
-        });
+        let bar =
+            (actions > PROGRESS_BAR_THRESHOLD && std::io::stderr().is_terminal()).then(|| {
+                let bar = indicatif::ProgressBar::new(actions as u64);
+                if let Ok(style) =
+                    indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                {
+                    bar.set_style(style);
+                }
+                bar
+            });
         TerminalReporter { bar }
     }
 }

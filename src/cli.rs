@@ -22,7 +22,12 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 pub struct FileArgs {
     /// Topology file.
-    #[arg(short = 'f', long = "file", default_value = "topology.toml", value_name = "PATH")]
+    #[arg(
+        short = 'f',
+        long = "file",
+        default_value = "topology.toml",
+        value_name = "PATH"
+    )]
     pub file: PathBuf,
 }
 

@@ -5,18 +5,19 @@
 //! `apply` executes it. Only `cluster` talks to a broker; only `app` (and the command
 //! modules it calls) does terminal IO.
 
-// pub mod app;
+pub mod app;
 pub mod apply;
 pub mod cli;
 pub mod cluster;
 pub mod diff;
-// pub mod drift;
-// pub mod error;
-// pub mod import;
+pub mod drift;
+pub mod error;
+pub mod import;
 pub mod model;
 pub mod partition;
 pub mod plan;
+pub mod render;
 pub mod spec;
-// pub mod tenancy;
+pub mod tenancy;
 pub mod units;
-// pub mod validate;
+pub mod validate;

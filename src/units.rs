@@ -118,7 +118,10 @@ mod tests {
         assert_eq!(format_size_bytes(1 << 30), "1GiB");
         assert_eq!(format_size_bytes(1_048_588), "1.0MiB");
         assert_eq!(format_size_bytes(-1), "unlimited");
-        assert_eq!(humanize("retention.bytes", "-1").as_deref(), Some("unlimited"));
+        assert_eq!(
+            humanize("retention.bytes", "-1").as_deref(),
+            Some("unlimited")
+        );
         assert_eq!(humanize("cleanup.policy", "delete"), None);
     }
 }

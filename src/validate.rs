@@ -12,9 +12,11 @@ pub async fn server_side(conn: &Connection, plan: &mut Plan) -> Result<(), Clust
     for a in &plan.actions {
         let name = a.resource.name.clone();
         match &a.op {
-            Op::CreateTopic { partitions: p, replication_factor, config } => {
-                creates.push((name, *p, *replication_factor, config.clone()))
-            }
+            Op::CreateTopic {
+                partitions: p,
+                replication_factor,
+                config,
+            } => creates.push((name, *p, *replication_factor, config.clone())),
             Op::CreatePartitions { to, .. } => partitions.push((name, *to)),
             Op::AlterConfigs { set, delete } => configs.push((name, set.clone(), delete.clone())),
             Op::CommitGroupOffsets { .. } | Op::DeleteTopic => {}
@@ -29,7 +31,10 @@ pub async fn server_side(conn: &Connection, plan: &mut Plan) -> Result<(), Clust
         }
     };
     collect(conn.create_topics(&creates, true).await?, "create");
-    collect(conn.create_partitions(&partitions, true).await?, "partition change");
+    collect(
+        conn.create_partitions(&partitions, true).await?,
+        "partition change",
+    );
     collect(conn.alter_configs(&configs, true)?, "config change");
     for (name, what, e) in rejected {
         plan.refused.push(Refusal {

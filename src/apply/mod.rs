@@ -19,11 +19,22 @@ pub type ItemResults = Vec<(String, Result<(), String>)>;
 /// tests may use a fake to exercise ordering and failure handling.
 #[allow(async_fn_in_trait)]
 pub trait ClusterOps {
-    async fn create_topics(&self, topics: &[(String, i32, i16, ConfigMap)]) -> Result<ItemResults, String>;
+    async fn create_topics(
+        &self,
+        topics: &[(String, i32, i16, ConfigMap)],
+    ) -> Result<ItemResults, String>;
     async fn wait_for_topics(&self, want: &BTreeMap<String, i32>) -> Result<(), String>;
     async fn create_partitions(&self, topics: &[(String, i32)]) -> Result<ItemResults, String>;
-    fn alter_configs(&self, changes: &[(String, ConfigMap, BTreeSet<String>)]) -> Result<ItemResults, String>;
-    fn commit_start_offsets(&self, group: &str, policy: OffsetPolicy, topics: &BTreeMap<String, i32>) -> Result<(), String>;
+    fn alter_configs(
+        &self,
+        changes: &[(String, ConfigMap, BTreeSet<String>)],
+    ) -> Result<ItemResults, String>;
+    fn commit_start_offsets(
+        &self,
+        group: &str,
+        policy: OffsetPolicy,
+        topics: &BTreeMap<String, i32>,
+    ) -> Result<(), String>;
     async fn delete_topics(&self, names: &[String]) -> Result<ItemResults, String>;
 }
 
@@ -48,7 +59,10 @@ pub struct ApplyReport {
 
 impl ApplyReport {
     pub fn failed(&self) -> usize {
-        self.results.iter().filter(|(_, o)| matches!(o, Outcome::Failed(_))).count()
+        self.results
+            .iter()
+            .filter(|(_, o)| matches!(o, Outcome::Failed(_)))
+            .count()
     }
 
     pub fn succeeded(&self) -> bool {
@@ -125,7 +139,9 @@ fn by_name(actions: &[&Action], results: Result<ItemResults, String>) -> Vec<Out
                 .map(|a| match map.get(&a.resource.name) {
                     Some(Ok(())) => Outcome::Done,
                     Some(Err(e)) => Outcome::Failed(e.clone()),
-                    None => Outcome::Failed("the broker returned no result for this resource".into()),
+                    None => {
+                        Outcome::Failed("the broker returned no result for this resource".into())
+                    }
                 })
                 .collect()
         }
@@ -138,7 +154,11 @@ async fn run_phase<C: ClusterOps>(phase: Phase, actions: &[&Action], cluster: &C
             let topics: Vec<(String, i32, i16, ConfigMap)> = actions
                 .iter()
                 .filter_map(|a| match &a.op {
-                    Op::CreateTopic { partitions, replication_factor, config } => Some((
+                    Op::CreateTopic {
+                        partitions,
+                        replication_factor,
+                        config,
+                    } => Some((
                         a.resource.name.clone(),
                         *partitions,
                         *replication_factor,
@@ -154,7 +174,9 @@ async fn run_phase<C: ClusterOps>(phase: Phase, actions: &[&Action], cluster: &C
                 .zip(&outcomes)
                 .filter(|(_, o)| **o == Outcome::Done)
                 .filter_map(|(a, _)| match &a.op {
-                    Op::CreateTopic { partitions, .. } => Some((a.resource.name.clone(), *partitions)),
+                    Op::CreateTopic { partitions, .. } => {
+                        Some((a.resource.name.clone(), *partitions))
+                    }
                     _ => None,
                 })
                 .collect();
@@ -211,22 +233,41 @@ async fn run_phase<C: ClusterOps>(phase: Phase, actions: &[&Action], cluster: &C
 }
 
 impl ClusterOps for crate::cluster::Connection {
-    async fn create_topics(&self, topics: &[(String, i32, i16, ConfigMap)]) -> Result<ItemResults, String> {
-        crate::cluster::Connection::create_topics(self, topics, false).await.map_err(|e| e.to_string())
+    async fn create_topics(
+        &self,
+        topics: &[(String, i32, i16, ConfigMap)],
+    ) -> Result<ItemResults, String> {
+        crate::cluster::Connection::create_topics(self, topics, false)
+            .await
+            .map_err(|e| e.to_string())
     }
     async fn wait_for_topics(&self, want: &BTreeMap<String, i32>) -> Result<(), String> {
-        crate::cluster::Connection::wait_for_topics(self, want).await.map_err(|e| e.to_string())
+        crate::cluster::Connection::wait_for_topics(self, want)
+            .await
+            .map_err(|e| e.to_string())
     }
     async fn create_partitions(&self, topics: &[(String, i32)]) -> Result<ItemResults, String> {
-        crate::cluster::Connection::create_partitions(self, topics, false).await.map_err(|e| e.to_string())
+        crate::cluster::Connection::create_partitions(self, topics, false)
+            .await
+            .map_err(|e| e.to_string())
     }
-    fn alter_configs(&self, changes: &[(String, ConfigMap, BTreeSet<String>)]) -> Result<ItemResults, String> {
+    fn alter_configs(
+        &self,
+        changes: &[(String, ConfigMap, BTreeSet<String>)],
+    ) -> Result<ItemResults, String> {
         crate::cluster::Connection::alter_configs(self, changes, false).map_err(|e| e.to_string())
     }
-    fn commit_start_offsets(&self, group: &str, policy: OffsetPolicy, topics: &BTreeMap<String, i32>) -> Result<(), String> {
+    fn commit_start_offsets(
+        &self,
+        group: &str,
+        policy: OffsetPolicy,
+        topics: &BTreeMap<String, i32>,
+    ) -> Result<(), String> {
         crate::cluster::Connection::commit_start_offsets(self, group, policy, topics)
     }
     async fn delete_topics(&self, names: &[String]) -> Result<ItemResults, String> {
-        crate::cluster::Connection::delete_topics(self, names).await.map_err(|e| e.to_string())
+        crate::cluster::Connection::delete_topics(self, names)
+            .await
+            .map_err(|e| e.to_string())
     }
 }

@@ -7,6 +7,7 @@
 //! size of the cluster.
 
 pub mod ffi;
+mod positions;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -20,8 +21,8 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::metadata::Metadata;
 
 use crate::model::{
-    is_internal_topic, ConfigMap, ConfigSource, GroupState, LiveConfigEntry, LiveGroup, LiveState, LiveTopic,
-    OffsetPolicy, PartitionLag, ScopePattern,
+    is_internal_topic, ConfigMap, ConfigSource, GroupState, LiveConfigEntry, LiveGroup, LiveState,
+    LiveTopic, OffsetPolicy, PartitionLag, ScopePattern,
 };
 
 /// DescribeConfigs resources per request: large enough to keep round trips few on big
@@ -31,7 +32,11 @@ const DESCRIBE_CHUNK: usize = 1000;
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     #[error("cannot reach the cluster at {bootstrap} within {timeout:?}: {reason}")]
-    Unreachable { bootstrap: String, timeout: Duration, reason: String },
+    Unreachable {
+        bootstrap: String,
+        timeout: Duration,
+        reason: String,
+    },
     #[error("invalid client configuration: {0}")]
     Config(String),
     #[error("{op} failed: {reason}")]
@@ -99,9 +104,14 @@ impl Connection {
         // Metadata reads must never create topics, whatever the broker's auto-create says.
         reader_config.set("allow.auto.create.topics", "false");
         reader_config.set("enable.auto.commit", "false");
-        let reader: BaseConsumer =
-            reader_config.create().map_err(|e| ClusterError::Config(kerr(e)))?;
-        let conn = Connection { admin, reader, settings };
+        let reader: BaseConsumer = reader_config
+            .create()
+            .map_err(|e| ClusterError::Config(kerr(e)))?;
+        let conn = Connection {
+            admin,
+            reader,
+            settings,
+        };
         conn.metadata()?;
         Ok(conn)
     }
@@ -111,13 +121,13 @@ impl Connection {
     }
 
     fn metadata(&self) -> Result<Metadata, ClusterError> {
-        self.reader.fetch_metadata(None, self.settings.timeout).map_err(|e| {
-            ClusterError::Unreachable {
+        self.reader
+            .fetch_metadata(None, self.settings.timeout)
+            .map_err(|e| ClusterError::Unreachable {
                 bootstrap: self.settings.bootstrap.clone(),
                 timeout: self.settings.timeout,
                 reason: kerr(e),
-            }
-        })
+            })
     }
 
     fn opts(&self, validate_only: bool) -> AdminOptions {
@@ -147,7 +157,12 @@ impl Connection {
             if t.error().is_some() {
                 continue;
             }
-            let rf = t.partitions().iter().map(|p| p.replicas().len()).min().unwrap_or(0);
+            let rf = t
+                .partitions()
+                .iter()
+                .map(|p| p.replicas().len())
+                .min()
+                .unwrap_or(0);
             topics.insert(
                 t.name().to_string(),
                 LiveTopic {
@@ -158,8 +173,7 @@ impl Connection {
                 },
             );
         }
-        let wanted: Vec<String> =
-            topics.keys().filter(|n| req.manages(n)).cloned().collect();
+        let wanted: Vec<String> = topics.keys().filter(|n| req.manages(n)).cloned().collect();
         for (name, config) in self.describe_configs(&wanted).await? {
             if let Some(t) = topics.get_mut(&name) {
                 t.config = Some(config);
@@ -183,7 +197,11 @@ impl Connection {
         let opts = self.opts(false);
         let chunks: Vec<Vec<ResourceSpecifier<'_>>> = names
             .chunks(DESCRIBE_CHUNK)
-            .map(|c| c.iter().map(|n| ResourceSpecifier::Topic(n.as_str())).collect())
+            .map(|c| {
+                c.iter()
+                    .map(|n| ResourceSpecifier::Topic(n.as_str()))
+                    .collect()
+            })
             .collect();
         // Chunks go out concurrently: the broker answers them in parallel.
         let futures = chunks.iter().map(|c| self.admin.describe_configs(c, &opts));
@@ -226,11 +244,16 @@ impl Connection {
             return Ok(());
         }
         let timeout = self.settings.timeout;
-        let listing = tokio::task::block_in_place(|| ffi::list_consumer_groups(&self.admin, timeout))
-            .map_err(|e| request("ListConsumerGroups", e))?;
+        let listing =
+            tokio::task::block_in_place(|| ffi::list_consumer_groups(&self.admin, timeout))
+                .map_err(|e| request("ListConsumerGroups", e))?;
         let existing: BTreeSet<String> = listing.iter().map(|g| g.group_id.clone()).collect();
-        let declared: Vec<String> =
-            req.groups.keys().filter(|g| existing.contains(*g)).cloned().collect();
+        let declared: Vec<String> = req
+            .groups
+            .keys()
+            .filter(|g| existing.contains(*g))
+            .cloned()
+            .collect();
         let descriptions = if declared.is_empty() {
             Vec::new()
         } else {
@@ -266,7 +289,9 @@ impl Connection {
                 .chain(committed.keys().map(|(t, _)| t))
                 .collect();
             for topic in consumed {
-                let Some(lt) = live.topics.get(topic) else { continue };
+                let Some(lt) = live.topics.get(topic) else {
+                    continue;
+                };
                 let lags = (0..lt.partitions)
                     .map(|p| {
                         let k = (topic.clone(), p);
@@ -291,7 +316,10 @@ impl Connection {
             );
         }
         if req.find_unmanaged_groups {
-            for g in listing.iter().filter(|g| !req.groups.contains_key(&g.group_id)) {
+            for g in listing
+                .iter()
+                .filter(|g| !req.groups.contains_key(&g.group_id))
+            {
                 let committed = tokio::task::block_in_place(|| {
                     ffi::list_consumer_group_offsets(&self.admin, &g.group_id, timeout)
                 })
@@ -321,7 +349,10 @@ impl Connection {
         let results =
             tokio::task::block_in_place(|| ffi::list_offsets(&self.admin, parts, spec, timeout))
                 .map_err(|e| request("ListOffsets", e))?;
-        Ok(results.into_iter().filter_map(|(k, r)| r.ok().map(|o| (k, o))).collect())
+        Ok(results
+            .into_iter()
+            .filter_map(|(k, r)| r.ok().map(|o| (k, o)))
+            .collect())
     }
 
     /// One CreateTopics request for all topics.
@@ -346,7 +377,10 @@ impl Connection {
             .admin
             .create_topics(&new, &self.opts(validate_only))
             .await
-            .map_err(|e| ClusterError::Request { op: "CreateTopics", reason: kerr(e) })?;
+            .map_err(|e| ClusterError::Request {
+                op: "CreateTopics",
+                reason: kerr(e),
+            })?;
         Ok(item_results(results))
     }
 
@@ -367,7 +401,10 @@ impl Connection {
             .admin
             .create_partitions(&new, &self.opts(validate_only))
             .await
-            .map_err(|e| ClusterError::Request { op: "CreatePartitions", reason: kerr(e) })?;
+            .map_err(|e| ClusterError::Request {
+                op: "CreatePartitions",
+                reason: kerr(e),
+            })?;
         Ok(item_results(results))
     }
 
@@ -396,7 +433,10 @@ impl Connection {
             ffi::incremental_alter_topic_configs(&self.admin, &ops, validate_only, timeout)
         })
         .map_err(|e| request("IncrementalAlterConfigs", e))?;
-        Ok(results.into_iter().map(|(t, r)| (t, r.map_err(|e| e.to_string()))).collect())
+        Ok(results
+            .into_iter()
+            .map(|(t, r)| (t, r.map_err(|e| e.to_string())))
+            .collect())
     }
 
     /// One DeleteTopics request.
@@ -409,7 +449,10 @@ impl Connection {
             .admin
             .delete_topics(&refs, &self.opts(false))
             .await
-            .map_err(|e| ClusterError::Request { op: "DeleteTopics", reason: kerr(e) })?;
+            .map_err(|e| ClusterError::Request {
+                op: "DeleteTopics",
+                reason: kerr(e),
+            })?;
         Ok(item_results(results))
     }
 
@@ -427,13 +470,17 @@ impl Connection {
                 .iter()
                 .filter(|t| {
                     t.error().is_none()
-                        && want.get(t.name()).is_some_and(|n| t.partitions().len() as i32 >= *n)
+                        && want
+                            .get(t.name())
+                            .is_some_and(|n| t.partitions().len() as i32 >= *n)
                         && t.partitions().iter().all(|p| p.leader() >= 0)
                 })
                 .map(|t| t.name())
                 .collect();
-            let missing: Vec<&String> =
-                want.keys().filter(|n| !ready.contains(n.as_str())).collect();
+            let missing: Vec<&String> = want
+                .keys()
+                .filter(|n| !ready.contains(n.as_str()))
+                .collect();
             if missing.is_empty() {
                 return Ok(());
             }
@@ -444,7 +491,12 @@ impl Connection {
                         "{} topic(s) not ready after {:?}: {}",
                         missing.len(),
                         self.settings.timeout,
-                        missing.iter().take(5).map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                        missing
+                            .iter()
+                            .take(5)
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 });
             }
@@ -461,8 +513,9 @@ impl Connection {
     ) -> Result<(), String> {
         let timeout = self.settings.timeout;
         // Re-check right before writing: the plan may be minutes old.
-        let listing = tokio::task::block_in_place(|| ffi::list_consumer_groups(&self.admin, timeout))
-            .map_err(|e| e.to_string())?;
+        let listing =
+            tokio::task::block_in_place(|| ffi::list_consumer_groups(&self.admin, timeout))
+                .map_err(|e| e.to_string())?;
         if listing.iter().any(|g| g.group_id == group) {
             let d = tokio::task::block_in_place(|| {
                 ffi::describe_consumer_groups(&self.admin, &[group.to_string()], timeout)
@@ -515,7 +568,10 @@ impl Connection {
 }
 
 fn request(op: &'static str, e: ffi::FfiError) -> ClusterError {
-    ClusterError::Request { op, reason: e.to_string() }
+    ClusterError::Request {
+        op,
+        reason: e.to_string(),
+    }
 }
 
 fn item_results(
@@ -555,7 +611,9 @@ fn state_of(s: &str) -> GroupState {
 }
 
 /// Awaits futures concurrently without pulling in a combinator crate for one call site.
-async fn futures_join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
     let handles: Vec<_> = futures.collect();
     let mut out = Vec::with_capacity(handles.len());
     // rdkafka's admin futures make progress on librdkafka's own threads once created, so

@@ -125,7 +125,10 @@ fn start_offsets(
             let n = desired
                 .topics
                 .get(t)
-                .map(|d| d.partitions.max(live.topics.get(t).map_or(0, |l| l.partitions)))
+                .map(|d| {
+                    d.partitions
+                        .max(live.topics.get(t).map_or(0, |l| l.partitions))
+                })
                 .or_else(|| live.topics.get(t).map(|l| l.partitions))?;
             Some((t.clone(), n))
         })
@@ -136,7 +139,15 @@ fn start_offsets(
     let changes = topics
         .iter()
         .map(|(t, n)| {
-            Change::set(t, None, format!("{} on {n} partition{}", policy.name(), if *n == 1 { "" } else { "s" }))
+            Change::set(
+                t,
+                None,
+                format!(
+                    "{} on {n} partition{}",
+                    policy.name(),
+                    if *n == 1 { "" } else { "s" }
+                ),
+            )
         })
         .collect();
     out.actions.push(Action {

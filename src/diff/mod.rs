@@ -43,7 +43,10 @@ pub fn diff(desired: &DesiredState, live: &LiveState, policy: &Policy, ctx: &Dif
     groups::diff_groups(desired, live, &mut out);
     Plan::new(
         ctx.topology.clone(),
-        ClusterInfo { bootstrap: live.bootstrap.clone(), brokers: live.brokers },
+        ClusterInfo {
+            bootstrap: live.bootstrap.clone(),
+            brokers: live.brokers,
+        },
         observation,
         scope,
         out.actions,

@@ -68,7 +68,11 @@ pub(crate) fn diff_topics(
 fn create(spec: &TopicSpec) -> Action {
     let mut changes = vec![
         Change::set("partitions", None, spec.partitions.to_string()),
-        Change::set("replication_factor", None, spec.replication_factor.to_string()),
+        Change::set(
+            "replication_factor",
+            None,
+            spec.replication_factor.to_string(),
+        ),
     ];
     changes.extend(spec.config.iter().map(|(k, v)| Change::set(k, None, v)));
     Action {
@@ -116,13 +120,18 @@ fn update(
         out.actions.push(Action {
             phase: Phase::Partitions,
             resource: resource.clone(),
-            op: Op::CreatePartitions { from: current.partitions, to: spec.partitions },
+            op: Op::CreatePartitions {
+                from: current.partitions,
+                to: spec.partitions,
+            },
             changes: vec![Change::set(
                 "partitions",
                 Some(current.partitions.to_string()),
                 spec.partitions.to_string(),
             )],
-            risks: remap_risk(spec, current.partitions, ctx).into_iter().collect(),
+            risks: remap_risk(spec, current.partitions, ctx)
+                .into_iter()
+                .collect(),
             note: None,
         });
     }
@@ -155,7 +164,11 @@ fn remap_risk(spec: &TopicSpec, from: i32, ctx: &DiffContext) -> Option<Risk> {
         }
     }
     message.push_str("; per-key ordering is not preserved across the change");
-    Some(Risk { kind: RiskKind::KeyRemap, key: "partitions".into(), message })
+    Some(Risk {
+        kind: RiskKind::KeyRemap,
+        key: "partitions".into(),
+        message,
+    })
 }
 
 fn percent(share: f64) -> String {
@@ -246,7 +259,10 @@ fn config_risk(key: &str, have: Option<&str>, want: &str) -> Option<Risk> {
     let have = have?;
     match key {
         "retention.ms" | "retention.bytes" => {
-            let (old, new) = (have.trim().parse::<i64>().ok()?, want.trim().parse::<i64>().ok()?);
+            let (old, new) = (
+                have.trim().parse::<i64>().ok()?,
+                want.trim().parse::<i64>().ok()?,
+            );
             // -1 is unlimited: any finite value is a decrease from it.
             let decrease = new >= 0 && (old < 0 || new < old);
             if !decrease {
@@ -258,7 +274,11 @@ fn config_risk(key: &str, have: Option<&str>, want: &str) -> Option<Risk> {
             } else {
                 format!("retention decrease: partitions larger than {shown} will drop their oldest segments")
             };
-            Some(Risk { kind: RiskKind::RetentionDecrease, key: key.into(), message })
+            Some(Risk {
+                kind: RiskKind::RetentionDecrease,
+                key: key.into(),
+                message,
+            })
         }
         "cleanup.policy" => Some(Risk {
             kind: RiskKind::CleanupPolicyChange,

@@ -11,7 +11,9 @@ pub fn verify<'a>(done: impl IntoIterator<Item = &'a Action>, live: &LiveState) 
         let name = &action.resource.name;
         let topic = live.topics.get(name);
         match &action.op {
-            Op::CreateTopic { partitions, config, .. } => match topic {
+            Op::CreateTopic {
+                partitions, config, ..
+            } => match topic {
                 None => problems.push(format!("topic \"{name}\" does not exist")),
                 Some(t) => {
                     if t.partitions != *partitions {
@@ -56,14 +58,12 @@ pub fn verify<'a>(done: impl IntoIterator<Item = &'a Action>, live: &LiveState) 
                 None => problems.push(format!("group \"{name}\" has no committed offsets")),
                 Some(g) => {
                     for t in topics.keys() {
-                        let committed = g
-                            .offsets
-                            .get(t)
-                            .is_some_and(|ps| !ps.is_empty() && ps.iter().all(|p| p.committed.is_some()));
+                        let committed = g.offsets.get(t).is_some_and(|ps| {
+                            !ps.is_empty() && ps.iter().all(|p| p.committed.is_some())
+                        });
                         if !committed {
-                            problems.push(format!(
-                                "group \"{name}\" lacks committed offsets on {t}"
-                            ));
+                            problems
+                                .push(format!("group \"{name}\" lacks committed offsets on {t}"));
                         }
                     }
                 }
@@ -87,7 +87,9 @@ fn check_set(
             match have {
                 Some(h) if values_equal(h, v) => None,
                 Some(h) => Some(format!("topic \"{name}\": {k} is {h}, expected {v}")),
-                None => Some(format!("topic \"{name}\": {k} is not reported, expected {v}")),
+                None => Some(format!(
+                    "topic \"{name}\": {k} is not reported, expected {v}"
+                )),
             }
         })
         .collect()

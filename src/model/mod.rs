@@ -316,9 +316,19 @@ mod tests {
 
     #[test]
     fn lag_without_commit_counts_whole_log() {
-        let p = PartitionLag { partition: 0, committed: None, log_start: 5, log_end: 9 };
+        let p = PartitionLag {
+            partition: 0,
+            committed: None,
+            log_start: 5,
+            log_end: 9,
+        };
         assert_eq!(p.lag(), 4);
-        let p = PartitionLag { partition: 0, committed: Some(8), log_start: 5, log_end: 9 };
+        let p = PartitionLag {
+            partition: 0,
+            committed: Some(8),
+            log_start: 5,
+            log_end: 9,
+        };
         assert_eq!(p.lag(), 1);
     }
 }

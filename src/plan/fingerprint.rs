@@ -34,10 +34,12 @@ pub fn observed_topics<'a>(live: &'a LiveState, scope: &'a Scope) -> BTreeSet<&'
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 pub fn observe(live: &LiveState, scope: &Scope) -> Observation {
@@ -52,7 +54,10 @@ pub fn observe(live: &LiveState, scope: &Scope) -> Observation {
                 for (key, entry) in t.config.iter().flatten() {
                     // Overrides always matter; other values only where the broker cannot
                     // tell us the source, because then the value is all we compare.
-                    if matches!(entry.source, ConfigSource::DynamicTopic | ConfigSource::Unknown) {
+                    if matches!(
+                        entry.source,
+                        ConfigSource::DynamicTopic | ConfigSource::Unknown
+                    ) {
                         let value = entry.value.as_deref().unwrap_or("<null>");
                         let _ = writeln!(canon, "{key}\t{value}");
                     }
@@ -80,7 +85,10 @@ pub fn observe(live: &LiveState, scope: &Scope) -> Observation {
             (k, short)
         })
         .collect();
-    Observation { fingerprint: hex(&whole.finalize()), parts }
+    Observation {
+        fingerprint: hex(&whole.finalize()),
+        parts,
+    }
 }
 
 /// What differs between the observation a plan was made from and a fresh one.

@@ -55,10 +55,16 @@ pub struct Resource {
 
 impl Resource {
     pub fn topic(name: impl Into<String>) -> Self {
-        Resource { kind: ResourceKind::Topic, name: name.into() }
+        Resource {
+            kind: ResourceKind::Topic,
+            name: name.into(),
+        }
     }
     pub fn group(name: impl Into<String>) -> Self {
-        Resource { kind: ResourceKind::Group, name: name.into() }
+        Resource {
+            kind: ResourceKind::Group,
+            name: name.into(),
+        }
     }
 }
 
@@ -133,10 +139,20 @@ pub struct Change {
 
 impl Change {
     pub fn set(key: impl Into<String>, before: Option<String>, after: impl Into<String>) -> Self {
-        Change { key: key.into(), before, after: Some(after.into()), to_default: false }
+        Change {
+            key: key.into(),
+            before,
+            after: Some(after.into()),
+            to_default: false,
+        }
     }
     pub fn unset(key: impl Into<String>, before: Option<String>) -> Self {
-        Change { key: key.into(), before, after: None, to_default: true }
+        Change {
+            key: key.into(),
+            before,
+            after: None,
+            to_default: true,
+        }
     }
 }
 
@@ -327,9 +343,7 @@ impl Plan {
         drift: Vec<Drift>,
         groups: Vec<GroupView>,
     ) -> Plan {
-        actions.sort_by(|a, b| {
-            (a.phase.rank(), &a.resource).cmp(&(b.phase.rank(), &b.resource))
-        });
+        actions.sort_by(|a, b| (a.phase.rank(), &a.resource).cmp(&(b.phase.rank(), &b.resource)));
         refused.sort_by(|a, b| (&a.resource, &a.key).cmp(&(&b.resource, &b.key)));
         warnings.sort_by(|a, b| (a.kind, &a.resource).cmp(&(b.kind, &b.resource)));
         let mut plan = Plan {
@@ -354,7 +368,10 @@ impl Plan {
     pub fn resummarise(&mut self) {
         let mut per_category: BTreeMap<Category, BTreeSet<&Resource>> = BTreeMap::new();
         for action in &self.actions {
-            per_category.entry(action.op.category()).or_default().insert(&action.resource);
+            per_category
+                .entry(action.op.category())
+                .or_default()
+                .insert(&action.resource);
         }
         let count = |c| per_category.get(&c).map_or(0, |s| s.len());
         self.summary = Summary {

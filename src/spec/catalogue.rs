@@ -12,9 +12,16 @@
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Kind {
     /// An integer in `min..=max`, or exactly `or` (gzip's "-1 = codec default").
-    Int { min: i64, max: i64, or: Option<i64> },
+    Int {
+        min: i64,
+        max: i64,
+        or: Option<i64>,
+    },
     /// A floating-point number in `min..=max`.
-    Double { min: f64, max: f64 },
+    Double {
+        min: f64,
+        max: f64,
+    },
     Bool,
     /// Exactly one of these strings (case-sensitive, as the broker checks them).
     OneOf(&'static [&'static str]),

@@ -253,10 +253,7 @@ fn one_of(key: &str, raw: &Raw, allowed: &[&str]) -> Result<String, Problem> {
         Raw::Str(s) if allowed.contains(&s.as_str()) => Ok(s.clone()),
         Raw::Str(s) => Err(not_allowed(&format!("value for `{key}`:"), s, allowed)),
         _ => Err(problem(
-            format!(
-                "`{key}` must be a string, found {}",
-                raw.type_name()
-            ),
+            format!("`{key}` must be a string, found {}", raw.type_name()),
             Some(format!("expected one of: {}", choices(allowed))),
         )),
     }
@@ -273,7 +270,11 @@ fn list_items(key: &str, raw: &Raw, expected: &str) -> Result<Vec<String>, Probl
 }
 
 fn subset_of(key: &str, raw: &Raw, allowed: &[&str]) -> Result<Normalised, Problem> {
-    let items = list_items(key, raw, "a string such as \"delete\" or \"delete,compact\"")?;
+    let items = list_items(
+        key,
+        raw,
+        "a string such as \"delete\" or \"delete,compact\"",
+    )?;
     if items.is_empty() {
         // Kafka 4.x accepts an empty policy list and keeps every segment forever; valid,
         // but far more often a variable that expanded to nothing.
@@ -291,7 +292,10 @@ fn subset_of(key: &str, raw: &Raw, allowed: &[&str]) -> Result<Normalised, Probl
             return Err(not_allowed(&format!("`{key}` entry"), item, allowed));
         }
         if seen.contains(&item.as_str()) {
-            return Err(problem(format!("`{item}` is listed twice in `{key}`"), None));
+            return Err(problem(
+                format!("`{item}` is listed twice in `{key}`"),
+                None,
+            ));
         }
         seen.push(item);
     }
@@ -313,7 +317,9 @@ fn throttled_replicas(key: &str, raw: &Raw) -> Result<String, Problem> {
     if let Some(bad) = items.iter().find(|i| !is_pair(i)) {
         return Err(problem(
             format!("invalid replica `{bad}` in `{key}`"),
-            Some("write `*` for all replicas, or PARTITION:BROKER pairs such as \"0:1,1:2\"".into()),
+            Some(
+                "write `*` for all replicas, or PARTITION:BROKER pairs such as \"0:1,1:2\"".into(),
+            ),
         ));
     }
     Ok(items.join(","))
@@ -429,7 +435,10 @@ mod tests {
             err("max.decompressed.message.bytes", Raw::Int(0)),
             "`max.decompressed.message.bytes` must be between 1 and 2147483639, got 0"
         );
-        assert_eq!(ok("retention.bytes", Raw::Int(i64::MIN)), i64::MIN.to_string());
+        assert_eq!(
+            ok("retention.bytes", Raw::Int(i64::MIN)),
+            i64::MIN.to_string()
+        );
     }
 
     #[test]
@@ -471,7 +480,10 @@ mod tests {
         assert_eq!(ok("cleanup.policy", s("delete")), "delete");
         assert_eq!(ok("cleanup.policy", s("compact, delete")), "compact,delete");
         assert_eq!(
-            ok("cleanup.policy", Raw::List(vec!["delete".into(), "compact".into()])),
+            ok(
+                "cleanup.policy",
+                Raw::List(vec!["delete".into(), "compact".into()])
+            ),
             "delete,compact"
         );
         assert_eq!(
@@ -493,14 +505,20 @@ mod tests {
         assert_eq!(ok(key, s("*")), "*");
         assert_eq!(ok(key, s("0:1, 1:2")), "0:1,1:2");
         assert_eq!(ok(key, s("")), "");
-        assert_eq!(err(key, s("0:x")), format!("invalid replica `0:x` in `{key}`"));
+        assert_eq!(
+            err(key, s("0:x")),
+            format!("invalid replica `0:x` in `{key}`")
+        );
     }
 
     #[test]
     fn vendor_keys_pass_through_with_units() {
         assert_eq!(ok("redpanda.remote.read", Raw::Bool(true)), "true");
         assert_eq!(ok("confluent.tier.local.hotset.ms", s("1d")), "86400000");
-        assert_eq!(ok("confluent.placement.constraints", s("{\"v\":1}")), "{\"v\":1}");
+        assert_eq!(
+            ok("confluent.placement.constraints", s("{\"v\":1}")),
+            "{\"v\":1}"
+        );
         assert_eq!(ok("confluent.x", Raw::Float(0.25)), "0.25");
         assert!(err("confluent.x", Raw::Other("a table")).contains("found a table"));
     }

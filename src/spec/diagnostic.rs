@@ -173,7 +173,10 @@ impl<'s> SourceMap<'s> {
         let len = if start >= visible_end {
             1
         } else {
-            self.source[start..end.min(visible_end)].chars().count().max(1)
+            self.source[start..end.min(visible_end)]
+                .chars()
+                .count()
+                .max(1)
         };
         Diagnostic {
             severity,

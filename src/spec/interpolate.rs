@@ -104,7 +104,10 @@ impl Parser<'_, '_> {
     /// Parses the rest of `${NAME}` or `${NAME:-default}`; `start` is the `$`.
     fn reference(&mut self, start: usize, out: &mut String, active: bool) {
         let name_start = self.pos;
-        while let Some(c) = self.peek().filter(|c| c.is_ascii_alphanumeric() || *c == '_') {
+        while let Some(c) = self
+            .peek()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        {
             self.pos += c.len_utf8();
         }
         let name = &self.text[name_start..self.pos];

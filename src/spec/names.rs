@@ -28,7 +28,9 @@ pub(crate) fn topic_name_problem(what: &str, name: &str) -> Option<(String, Opti
     let len = name.chars().count();
     if len > MAX_TOPIC_NAME_LEN {
         return Some((
-            format!("{what} name is {len} characters long; Kafka allows at most {MAX_TOPIC_NAME_LEN}"),
+            format!(
+                "{what} name is {len} characters long; Kafka allows at most {MAX_TOPIC_NAME_LEN}"
+            ),
             None,
         ));
     }
@@ -93,7 +95,13 @@ mod tests {
 
     #[test]
     fn accepts_legal_names() {
-        for name in ["a", "ingestion-events", "a.b_c-D9", &"x".repeat(249), "_private"] {
+        for name in [
+            "a",
+            "ingestion-events",
+            "a.b_c-D9",
+            &"x".repeat(249),
+            "_private",
+        ] {
             assert_eq!(topic_name_problem("topic", name), None, "{name}");
         }
     }

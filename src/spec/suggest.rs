@@ -7,7 +7,10 @@
 const THRESHOLD: f64 = 0.6;
 
 /// The candidate most like `got`, if any is alike enough.
-pub(crate) fn closest<'c>(got: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+pub(crate) fn closest<'c>(
+    got: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
     let got = got.to_lowercase();
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
@@ -47,14 +50,26 @@ mod tests {
         assert_eq!(closest("retention_ms", keys), Some("retention.ms"));
         assert_eq!(closest("log.retention.ms", keys), Some("retention.ms"));
         assert_eq!(closest("zzz", keys), None);
-        assert_eq!(closest("earlist", ["earliest", "latest", "none"]), Some("earliest"));
-        assert_eq!(closest("murmur", ["md5", "murmur2", "crc32"]), Some("murmur2"));
-        assert_eq!(closest("CREATETIME", ["CreateTime", "LogAppendTime"]), Some("CreateTime"));
+        assert_eq!(
+            closest("earlist", ["earliest", "latest", "none"]),
+            Some("earliest")
+        );
+        assert_eq!(
+            closest("murmur", ["md5", "murmur2", "crc32"]),
+            Some("murmur2")
+        );
+        assert_eq!(
+            closest("CREATETIME", ["CreateTime", "LogAppendTime"]),
+            Some("CreateTime")
+        );
     }
 
     #[test]
     fn help_falls_back_to_the_choices() {
         assert_eq!(help("md6", ["md5", "crc32"]), "did you mean `md5`?");
-        assert_eq!(help("fnv", ["md5", "crc32"]), "expected one of: `md5`, `crc32`");
+        assert_eq!(
+            help("fnv", ["md5", "crc32"]),
+            "expected one of: `md5`, `crc32`"
+        );
     }
 }

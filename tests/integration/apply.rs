@@ -10,7 +10,10 @@ fn config_change_removal_and_partition_increase() {
         "[policy]\nremove_unmanaged_config = true\n\n[topics.\"{topic}\"]\npartitions = 2\nreplication_factor = 1\nconfig = {{ \"retention.ms\" = \"7d\", \"segment.ms\" = \"1h\" }}\n"
     ));
     assert_eq!(ws.topo(&["apply", "--auto-approve"]).code, 0);
-    assert_eq!(overrides(&topic).get("segment.ms").map(String::as_str), Some("3600000"));
+    assert_eq!(
+        overrides(&topic).get("segment.ms").map(String::as_str),
+        Some("3600000")
+    );
 
     // Change retention, drop segment.ms (back to the broker default), grow to 4 partitions.
     ws.write(&format!(
@@ -18,12 +21,22 @@ fn config_change_removal_and_partition_increase() {
     ));
     let run = ws.topo(&["apply", "--auto-approve"]);
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("Apply complete: 0 created, 1 changed, 0 deleted."), "{run:?}");
+    assert!(
+        run.stdout
+            .contains("Apply complete: 0 created, 1 changed, 0 deleted."),
+        "{run:?}"
+    );
     assert_eq!(partitions(&topic), Some(4));
     let now = overrides(&topic);
-    assert_eq!(now.get("retention.ms").map(String::as_str), Some("86400000"));
+    assert_eq!(
+        now.get("retention.ms").map(String::as_str),
+        Some("86400000")
+    );
     assert!(!now.contains_key("segment.ms"), "{now:?}");
-    assert_eq!(config_value(&topic, "segment.ms").as_deref(), Some("604800000"));
+    assert_eq!(
+        config_value(&topic, "segment.ms").as_deref(),
+        Some("604800000")
+    );
     assert_eq!(ws.topo(&["plan", "--detailed-exitcode"]).code, 0);
 }
 
@@ -41,10 +54,15 @@ fn delete_needs_policy_opt_in() {
     assert!(run.stdout.contains("orphan"), "{run:?}");
     assert_eq!(partitions(&orphan), Some(1), "not deleted without opt-in");
 
-    ws.write(&format!("[policy]\nprefixes = [\"{prefix}-\"]\ndelete_undeclared = true\n\n{base}"));
+    ws.write(&format!(
+        "[policy]\nprefixes = [\"{prefix}-\"]\ndelete_undeclared = true\n\n{base}"
+    ));
     let run = ws.topo(&["apply", "--auto-approve"]);
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("0 created, 0 changed, 1 deleted"), "{run:?}");
+    assert!(
+        run.stdout.contains("0 created, 0 changed, 1 deleted"),
+        "{run:?}"
+    );
     crate::support::wait_until(|| partitions(&orphan).is_none());
 }
 
@@ -65,18 +83,32 @@ fn partial_failure_reports_and_rerun_converges() {
     let ws = Workspace::new(&topology(3));
     let run = ws.topo(&["apply", "--auto-approve"]);
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stderr.contains("Apply failed: 1 done, 1 failed, 1 not attempted."), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("Apply failed: 1 done, 1 failed, 1 not attempted."),
+        "{run:?}"
+    );
     assert!(run.stderr.contains("InvalidReplicationFactor"), "{run:?}");
     assert_eq!(partitions(&good), Some(1), "the successful create stays");
     assert_eq!(partitions(&bad), None);
-    assert!(!overrides(&existing).contains_key("retention.ms"), "later phase not attempted");
+    assert!(
+        !overrides(&existing).contains_key("retention.ms"),
+        "later phase not attempted"
+    );
 
     // Fix the file; apply picks up from where it stopped.
     ws.write(&topology(1));
     let run = ws.topo(&["apply", "--auto-approve"]);
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("Apply complete: 1 created, 1 changed, 0 deleted."), "{run:?}");
+    assert!(
+        run.stdout
+            .contains("Apply complete: 1 created, 1 changed, 0 deleted."),
+        "{run:?}"
+    );
     assert_eq!(partitions(&bad), Some(2));
-    assert_eq!(overrides(&existing).get("retention.ms").map(String::as_str), Some("172800000"));
+    assert_eq!(
+        overrides(&existing).get("retention.ms").map(String::as_str),
+        Some("172800000")
+    );
     assert_eq!(ws.topo(&["plan", "--detailed-exitcode"]).code, 0);
 }

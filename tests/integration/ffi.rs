@@ -170,7 +170,7 @@ async fn incremental_alter_sets_validates_and_deletes_topic_configs() {
     ];
     let results =
         ffi::incremental_alter_topic_configs(&admin, &mixed, false, TIMEOUT).expect("mixed alter");
-    let mut expected_order = vec![topic.clone(), other.clone()];
+    let mut expected_order = [topic.clone(), other.clone()];
     expected_order.sort();
     let names: Vec<&String> = results.iter().map(|(name, _)| name).collect();
     assert_eq!(names, expected_order.iter().collect::<Vec<_>>());
@@ -211,6 +211,9 @@ async fn incremental_alter_sets_validates_and_deletes_topic_configs() {
     delete_topics(&admin, &[&topic, &other]).await;
 }
 
+/// A `list_offsets` outcome with the error reduced to its code.
+type OffsetOrCode<'a> = (&'a (String, i32), Result<i64, &'a str>);
+
 #[tokio::test]
 async fn list_offsets_reports_earliest_and_latest() {
     let admin = admin();
@@ -239,7 +242,7 @@ async fn list_offsets_reports_earliest_and_latest() {
     let mixed = vec![(topic.clone(), 9), (missing.clone(), 0), (topic.clone(), 0)];
     let results =
         ffi::list_offsets(&admin, &mixed, OffsetSpec::Latest, TIMEOUT).expect("mixed batch");
-    let codes: Vec<(&(String, i32), Result<i64, &str>)> = results
+    let codes: Vec<OffsetOrCode> = results
         .iter()
         .map(|(tp, r)| (tp, r.as_ref().map(|o| *o).map_err(|e| e.code.as_str())))
         .collect();
@@ -299,8 +302,8 @@ async fn group_offsets_listing_and_description_of_an_inactive_group() {
     sorted.sort_by(|a, b| a.group_id.cmp(&b.group_id));
     assert_eq!(groups, sorted);
 
-    let described =
-        ffi::describe_consumer_groups(&admin, &[group.clone()], TIMEOUT).expect("describe");
+    let described = ffi::describe_consumer_groups(&admin, std::slice::from_ref(&group), TIMEOUT)
+        .expect("describe");
     assert_eq!(described.len(), 1);
     assert_eq!(described[0].group_id, group);
     assert_eq!(described[0].state, "Empty");
@@ -353,7 +356,8 @@ async fn active_group_case(protocol: &str) {
     let description = loop {
         let _ = consumer.poll(Duration::from_millis(100));
         let described =
-            ffi::describe_consumer_groups(&admin, &[group.clone()], TIMEOUT).expect("describe");
+            ffi::describe_consumer_groups(&admin, std::slice::from_ref(&group), TIMEOUT)
+                .expect("describe");
         assert_eq!(described.len(), 1);
         let description = described.into_iter().next().expect("one description");
         let assigned: usize = description.members.iter().map(|m| m.assignment.len()).sum();
@@ -409,8 +413,8 @@ async fn active_group_case(protocol: &str) {
 fn describing_an_unknown_group_reports_it_per_group() {
     let admin = admin();
     let group = unique("never-used");
-    let described =
-        ffi::describe_consumer_groups(&admin, &[group.clone()], TIMEOUT).expect("describe");
+    let described = ffi::describe_consumer_groups(&admin, std::slice::from_ref(&group), TIMEOUT)
+        .expect("describe");
     assert_eq!(described.len(), 1);
     assert_eq!(described[0].group_id, group);
     assert!(described[0].members.is_empty());

@@ -42,7 +42,11 @@ fn stale_saved_plan_is_refused() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("stale"), "{run:?}");
     assert!(run.stderr.contains(&format!("topic {topic}")), "{run:?}");
-    assert_eq!(crate::support::partitions(&topic), Some(2), "nothing applied");
+    assert_eq!(
+        crate::support::partitions(&topic),
+        Some(2),
+        "nothing applied"
+    );
 }
 
 #[test]

@@ -11,24 +11,55 @@ fn seed_topology_plans_applies_and_converges() {
 
     let first = ws.topo(&["plan", "--detailed-exitcode"]);
     assert_eq!(first.code, 2, "{first:?}");
-    assert!(first.stdout.contains(&format!("+ topic \"{topic}\"")), "{first:?}");
-    assert!(first.stdout.contains(&format!("+ topic \"{topic}-dlq\"")), "{first:?}");
-    assert!(first.stdout.contains("Plan: 2 to create, 0 to change, 0 to delete, 0 refused."), "{first:?}");
+    assert!(
+        first.stdout.contains(&format!("+ topic \"{topic}\"")),
+        "{first:?}"
+    );
+    assert!(
+        first.stdout.contains(&format!("+ topic \"{topic}-dlq\"")),
+        "{first:?}"
+    );
+    assert!(
+        first
+            .stdout
+            .contains("Plan: 2 to create, 0 to change, 0 to delete, 0 refused."),
+        "{first:?}"
+    );
 
     let apply = ws.topo(&["apply", "--auto-approve"]);
     assert_eq!(apply.code, 0, "{apply:?}");
-    assert!(apply.stdout.contains("Apply complete: 2 created, 0 changed, 0 deleted."), "{apply:?}");
+    assert!(
+        apply
+            .stdout
+            .contains("Apply complete: 2 created, 0 changed, 0 deleted."),
+        "{apply:?}"
+    );
 
     // Read back with a plain client, not topo's own reader.
     assert_eq!(partitions(&topic), Some(6));
     assert_eq!(partitions(&format!("{topic}-dlq")), Some(3));
     let main = overrides(&topic);
-    assert_eq!(main.get("retention.ms").map(String::as_str), Some("604800000"));
+    assert_eq!(
+        main.get("retention.ms").map(String::as_str),
+        Some("604800000")
+    );
     assert_eq!(main.get("retention.bytes").map(String::as_str), Some("-1"));
-    assert_eq!(main.get("compression.type").map(String::as_str), Some("snappy"));
-    assert_eq!(main.get("cleanup.policy").map(String::as_str), Some("delete"));
-    assert_eq!(config_value(&format!("{topic}-dlq"), "retention.ms").as_deref(), Some("2592000000"));
-    assert_eq!(config_value(&format!("{topic}-dlq"), "compression.type").as_deref(), Some("snappy"));
+    assert_eq!(
+        main.get("compression.type").map(String::as_str),
+        Some("snappy")
+    );
+    assert_eq!(
+        main.get("cleanup.policy").map(String::as_str),
+        Some("delete")
+    );
+    assert_eq!(
+        config_value(&format!("{topic}-dlq"), "retention.ms").as_deref(),
+        Some("2592000000")
+    );
+    assert_eq!(
+        config_value(&format!("{topic}-dlq"), "compression.type").as_deref(),
+        Some("snappy")
+    );
 
     let again = ws.topo(&["plan", "--detailed-exitcode"]);
     assert_eq!(again.code, 0, "{again:?}");
@@ -44,18 +75,37 @@ fn seed_topology_plans_applies_and_converges() {
 fn unreachable_broker_fails_fast_with_a_clear_error() {
     let ws = Workspace::new(&seed_topology());
     let started = std::time::Instant::now();
-    let run = ws.topo_raw(&["plan", "--bootstrap-servers", "127.0.0.1:1", "--timeout", "2s"]);
+    let run = ws.topo_raw(&[
+        "plan",
+        "--bootstrap-servers",
+        "127.0.0.1:1",
+        "--timeout",
+        "2s",
+    ]);
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stderr.contains("cannot reach the cluster at 127.0.0.1:1"), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("cannot reach the cluster at 127.0.0.1:1"),
+        "{run:?}"
+    );
     // Not a timing assertion on speed, a guard against hanging forever.
-    assert!(started.elapsed() < std::time::Duration::from_secs(60), "{run:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{run:?}"
+    );
 }
 
 #[test]
 fn invalid_topology_is_refused_before_any_broker_contact() {
     let ws = Workspace::new("[topics.\"x\"]\npartitions = 0\nreplication_factor = 1\n");
     // An unreachable address proves no connection is attempted: the error is the file's.
-    let run = ws.topo_raw(&["plan", "--bootstrap-servers", "127.0.0.1:1", "--timeout", "30s"]);
+    let run = ws.topo_raw(&[
+        "plan",
+        "--bootstrap-servers",
+        "127.0.0.1:1",
+        "--timeout",
+        "30s",
+    ]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("topology.toml:2:"), "{run:?}");
     assert!(!run.stderr.contains("cannot reach"), "{run:?}");

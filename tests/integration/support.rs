@@ -16,7 +16,10 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 pub fn unique(label: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let t = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0);
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0);
     format!("it-{label}-{}-{n}", t % 1_000_000_000)
 }
 
@@ -38,7 +41,11 @@ impl Run {
 
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
@@ -52,7 +59,10 @@ impl Workspace {
     pub fn new(topology: &str) -> Workspace {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("topology.toml"), topology).expect("write topology");
-        Workspace { dir, env: BTreeMap::new() }
+        Workspace {
+            dir,
+            env: BTreeMap::new(),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -86,7 +96,9 @@ impl Workspace {
     /// Runs `topo ARGS` exactly as given (no bootstrap flag added).
     pub fn topo_raw(&self, args: &[&str]) -> Run {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_topo"));
-        cmd.args(args).current_dir(self.dir.path()).env("NO_COLOR", "1");
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1");
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
@@ -112,8 +124,13 @@ pub fn partitions(topic: &str) -> Option<usize> {
         .set("allow.auto.create.topics", "false")
         .create()
         .expect("consumer");
-    let md = consumer.fetch_metadata(None, Duration::from_secs(10)).expect("metadata");
-    md.topics().iter().find(|t| t.name() == topic).map(|t| t.partitions().len())
+    let md = consumer
+        .fetch_metadata(None, Duration::from_secs(10))
+        .expect("metadata");
+    md.topics()
+        .iter()
+        .find(|t| t.name() == topic)
+        .map(|t| t.partitions().len())
 }
 
 /// Explicit (dynamic topic) config overrides of a topic.
@@ -123,7 +140,11 @@ pub fn overrides(topic: &str) -> BTreeMap<String, String> {
     let result = rt
         .block_on(admin.describe_configs(&[ResourceSpecifier::Topic(topic)], &opts()))
         .expect("describe");
-    let resource = result.into_iter().next().expect("one result").expect("topic config");
+    let resource = result
+        .into_iter()
+        .next()
+        .expect("one result")
+        .expect("topic config");
     resource
         .entries
         .into_iter()
@@ -139,18 +160,29 @@ pub fn config_value(topic: &str, key: &str) -> Option<String> {
     let result = rt
         .block_on(admin.describe_configs(&[ResourceSpecifier::Topic(topic)], &opts()))
         .expect("describe");
-    let resource = result.into_iter().next().expect("one result").expect("topic config");
-    resource.entries.into_iter().find(|e| e.name == key).and_then(|e| e.value)
+    let resource = result
+        .into_iter()
+        .next()
+        .expect("one result")
+        .expect("topic config");
+    resource
+        .entries
+        .into_iter()
+        .find(|e| e.name == key)
+        .and_then(|e| e.value)
 }
 
 /// Creates a topic out of band, as another team's tool would.
 pub fn create_topic(name: &str, partitions: i32, config: &[(&str, &str)]) {
     let admin = admin();
     let rt = runtime();
-    let topic = config
-        .iter()
-        .fold(NewTopic::new(name, partitions, TopicReplication::Fixed(1)), |t, (k, v)| t.set(k, v));
-    let res = rt.block_on(admin.create_topics(&[topic], &opts())).expect("create");
+    let topic = config.iter().fold(
+        NewTopic::new(name, partitions, TopicReplication::Fixed(1)),
+        |t, (k, v)| t.set(k, v),
+    );
+    let res = rt
+        .block_on(admin.create_topics(&[topic], &opts()))
+        .expect("create");
     for r in res {
         r.expect("topic created");
     }
@@ -167,7 +199,9 @@ pub fn alter_config(topic: &str, key: &str, value: &str) {
     for (k, v) in &current {
         alter = alter.set(k, v);
     }
-    let res = rt.block_on(admin.alter_configs(&[alter], &opts())).expect("alter");
+    let res = rt
+        .block_on(admin.alter_configs(&[alter], &opts()))
+        .expect("alter");
     for r in res {
         r.expect("altered");
     }
@@ -184,10 +218,14 @@ pub fn wait_until(mut ok: impl FnMut() -> bool) {
 }
 
 pub fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 /// The repository's own topology.toml.
 pub fn seed_topology() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/topology.toml")).expect("seed topology")
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/topology.toml"))
+        .expect("seed topology")
 }

@@ -1,0 +1,53 @@
+//! Log positions (log start and log end offsets) of arbitrary partitions, for views that
+//! count what a topic holds rather than how far a group has read it, such as the message
+//! count of a dead-letter topic in `topo status`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{ffi, request, ClusterError, Connection};
+
+impl Connection {
+    /// `(log start, log end)` of each requested partition, from one ListOffsets round per
+    /// end. `log end - log start` is the number of messages a partition holds (ignoring
+    /// compaction and transaction markers).
+    ///
+    /// Duplicate entries are asked for once. A partition for which the broker reports an
+    /// error at either end (unknown topic, no leader yet) is left out of the map rather than
+    /// failing the whole read: callers show such a partition as unknown, while a failure of
+    /// the request as a whole is still an error.
+    pub fn log_positions(
+        &self,
+        partitions: &[(String, i32)],
+    ) -> Result<BTreeMap<(String, i32), (i64, i64)>, ClusterError> {
+        // librdkafka rejects a request naming a partition twice; the set also sorts.
+        let unique: Vec<(String, i32)> = partitions
+            .iter()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if unique.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let timeout = self.settings.timeout;
+        let (starts, ends) = tokio::task::block_in_place(|| {
+            let starts =
+                ffi::list_offsets(&self.admin, &unique, ffi::OffsetSpec::Earliest, timeout)?;
+            let ends = ffi::list_offsets(&self.admin, &unique, ffi::OffsetSpec::Latest, timeout)?;
+            Ok::<_, ffi::FfiError>((starts, ends))
+        })
+        .map_err(|e| request("ListOffsets", e))?;
+        let starts: BTreeMap<(String, i32), i64> = starts
+            .into_iter()
+            .filter_map(|(k, r)| r.ok().map(|o| (k, o)))
+            .collect();
+        Ok(ends
+            .into_iter()
+            .filter_map(|(k, r)| {
+                let end = r.ok()?;
+                let start = *starts.get(&k)?;
+                Some((k, (start, end)))
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,354 @@
+//! Expanding declarations into the desired state: defaults are inherited, dead-letter
+//! topics become topics of their own, and the checks that need the whole file run here
+//! (duplicate names after interpolation and DLQ expansion, metric-name collisions,
+//! `min.insync.replicas` against the replication factor, groups reading undeclared
+//! topics).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::model::{DesiredState, GroupSpec, Partitioner, TopicSpec};
+
+use super::names::{metric_name, topic_name_problem};
+use super::suggest;
+use super::walk::{Config, Ctx, Decl, Field, Span, TopicDecl};
+
+/// A topic after inheritance, still carrying where it was declared.
+struct Expanded {
+    name: String,
+    span: Span,
+    /// The key as written, when it differs from `name` (interpolated).
+    raw: Option<String>,
+    partitions: Option<i32>,
+    replication_factor: Option<i16>,
+    config: Config,
+    key: Option<String>,
+    partitioner: Option<Partitioner>,
+    keys_file: Option<String>,
+    dlq_of: Option<String>,
+    /// False once a problem with this topic's name was reported.
+    name_ok: bool,
+}
+
+/// Resolves an inherited setting; reports it when neither the topic nor `[defaults]` sets
+/// it (an invalid value was already reported where it was written).
+fn resolve<T: Copy>(
+    ctx: &mut Ctx<'_>,
+    field: Field<T>,
+    topic: &TopicDecl,
+    shown: &str,
+    key: &str,
+    what: &str,
+) -> Field<T> {
+    if matches!(field, Field::Absent) {
+        ctx.error(
+            &topic.span,
+            format!("topic `{shown}` has no {what}"),
+            Some(format!(
+                "set `{key}` under [topics.\"{}\"] or in [defaults]",
+                topic.raw
+            )),
+        );
+    }
+    field
+}
+
+fn merged(base: &Config, over: &Config) -> Config {
+    let mut config = base.clone();
+    config.extend(over.iter().map(|(k, v)| (k.clone(), v.clone())));
+    config
+}
+
+pub(crate) fn expand(ctx: &mut Ctx<'_>, decl: Decl) -> DesiredState {
+    let default_partitions = decl.defaults.partitions.unwrap_or(Field::Absent);
+    let default_rf = decl.defaults.replication_factor.unwrap_or(Field::Absent);
+
+    let mut declared: Vec<Expanded> = Vec::new();
+    let mut dlqs: Vec<Expanded> = Vec::new();
+    for t in &decl.topics {
+        let shown = t.name.clone().unwrap_or_else(|| t.raw.clone());
+        let partitions = resolve(
+            ctx,
+            t.partitions.or(default_partitions),
+            t,
+            &shown,
+            "partitions",
+            "partition count",
+        );
+        let rf = resolve(
+            ctx,
+            t.replication_factor.or(default_rf),
+            t,
+            &shown,
+            "replication_factor",
+            "replication factor",
+        );
+        let config = merged(&decl.defaults.config, &t.config);
+        let Some(name) = &t.name else {
+            continue;
+        };
+        let problem = topic_name_problem("topic", name);
+        let name_ok = problem.is_none();
+        if let Some((message, help)) = problem {
+            ctx.error(&t.span, message, help);
+        }
+        if let Some(d) = &t.dlq {
+            let (dlq_name, span) = match &d.name {
+                Field::Set((n, s)) => (Some(n.clone()), s.clone()),
+                Field::Absent => (Some(format!("{name}-dlq")), d.span.clone()),
+                Field::Invalid => (None, d.span.clone()),
+            };
+            if let Some(dlq_name) = dlq_name {
+                // A default name built from an invalid parent name was already reported
+                // through the parent.
+                let check = name_ok || matches!(d.name, Field::Set(_));
+                let problem = if check {
+                    topic_name_problem("dead-letter topic", &dlq_name)
+                } else {
+                    None
+                };
+                let dlq_name_ok = check && problem.is_none();
+                if let Some((message, help)) = problem {
+                    ctx.error(&span, message, help);
+                }
+                dlqs.push(Expanded {
+                    name: dlq_name,
+                    span,
+                    raw: None,
+                    partitions: d.partitions.or(partitions).get(),
+                    replication_factor: d.replication_factor.or(rf).get(),
+                    config: merged(&config, &d.config),
+                    key: t.key.clone(),
+                    partitioner: t.partitioner,
+                    keys_file: None,
+                    dlq_of: Some(name.clone()),
+                    name_ok: dlq_name_ok,
+                });
+            }
+        }
+        declared.push(Expanded {
+            name: name.clone(),
+            span: t.span.clone(),
+            raw: (t.raw != *name).then(|| t.raw.clone()),
+            partitions: partitions.get(),
+            replication_factor: rf.get(),
+            config,
+            key: t.key.clone(),
+            partitioner: t.partitioner,
+            keys_file: t.keys_file.clone(),
+            dlq_of: None,
+            name_ok,
+        });
+    }
+
+    let unique = deduplicate(ctx, declared, dlqs);
+    warn_metric_collisions(ctx, &unique);
+    check_min_insync(ctx, &unique);
+    let all_names: BTreeSet<String> = unique.iter().map(|e| e.name.clone()).collect();
+
+    let mut topics = BTreeMap::new();
+    for e in unique {
+        let (Some(partitions), Some(replication_factor), true) =
+            (e.partitions, e.replication_factor, e.name_ok)
+        else {
+            continue;
+        };
+        let config = e.config.into_iter().map(|(k, s)| (k, s.value)).collect();
+        topics.insert(
+            e.name.clone(),
+            TopicSpec {
+                name: e.name,
+                partitions,
+                replication_factor,
+                config,
+                key: e.key,
+                partitioner: e.partitioner,
+                keys_file: e.keys_file,
+                dlq_of: e.dlq_of,
+            },
+        );
+    }
+
+    let groups = groups(ctx, &decl, &all_names);
+    DesiredState {
+        cluster: decl.cluster,
+        topics,
+        groups,
+        policy: decl.policy,
+    }
+}
+
+/// Drops second declarations of a name, reporting each. Declared topics are taken first,
+/// so when a dead-letter topic's name is already taken the error lands on the `dlq`.
+fn deduplicate(ctx: &mut Ctx<'_>, declared: Vec<Expanded>, dlqs: Vec<Expanded>) -> Vec<Expanded> {
+    let mut first: HashMap<String, Span> = HashMap::new();
+    let mut unique = Vec::new();
+    for e in declared.into_iter().chain(dlqs) {
+        match first.get(&e.name) {
+            Some(earlier) => {
+                let line = ctx.line_of(earlier);
+                match (&e.dlq_of, &e.raw) {
+                    (Some(parent), _) => ctx.error(
+                        &e.span,
+                        format!(
+                            "dead-letter topic `{}` of `{parent}` is already declared on line {line}",
+                            e.name
+                        ),
+                        Some(
+                            "give the dead-letter topic another name: `dlq = { name = \"...\" }`"
+                                .into(),
+                        ),
+                    ),
+                    (None, Some(raw)) => ctx.error(
+                        &e.span,
+                        format!("topic `{}` is declared twice", e.name),
+                        Some(format!(
+                            "`{raw}` expands to `{}`, already declared on line {line}",
+                            e.name
+                        )),
+                    ),
+                    (None, None) => ctx.error(
+                        &e.span,
+                        format!("topic `{}` is declared twice", e.name),
+                        Some(format!("already declared on line {line}")),
+                    ),
+                }
+            }
+            None => {
+                first.insert(e.name.clone(), e.span.clone());
+                unique.push(e);
+            }
+        }
+    }
+    unique.sort_by_key(|e| e.span.start);
+    unique
+}
+
+/// Kafka reports metrics under names where `.` became `_`: two such topics share them.
+fn warn_metric_collisions(ctx: &mut Ctx<'_>, topics: &[Expanded]) {
+    let mut first: HashMap<String, &str> = HashMap::new();
+    for e in topics {
+        let metric = metric_name(&e.name);
+        match first.get(&metric) {
+            Some(other) => ctx.warning(
+                &e.span,
+                format!(
+                    "topic `{}` collides with `{other}` in Kafka's metric names",
+                    e.name
+                ),
+                Some(format!(
+                    "Kafka writes `.` as `_` in metric names, so both report as `{metric}`; \
+                     rename one of them"
+                )),
+            ),
+            None => {
+                first.insert(metric, &e.name);
+            }
+        }
+    }
+}
+
+/// `min.insync.replicas` above the replication factor makes every `acks=all` write fail.
+/// One error per place the value was written, naming every topic it breaks (a value in
+/// `[defaults]` can break many).
+fn check_min_insync(ctx: &mut Ctx<'_>, topics: &[Expanded]) {
+    let mut by_place: BTreeMap<(usize, usize), (Span, i64, Vec<String>)> = BTreeMap::new();
+    for e in topics {
+        let (Some(rf), Some(setting)) = (e.replication_factor, e.config.get("min.insync.replicas"))
+        else {
+            continue;
+        };
+        let Ok(min) = setting.value.parse::<i64>() else {
+            continue;
+        };
+        if min > i64::from(rf) {
+            let entry = by_place
+                .entry((setting.span.start, setting.span.end))
+                .or_insert_with(|| (setting.span.clone(), min, Vec::new()));
+            entry.2.push(format!("`{}` ({rf})", e.name));
+        }
+    }
+    for (_, (span, min, topics)) in by_place {
+        let list = match topics.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => topics.join(""),
+        };
+        let noun = if topics.len() == 1 {
+            "factor"
+        } else {
+            "factors"
+        };
+        ctx.error(
+            &span,
+            format!("`min.insync.replicas` is {min}, more than the replication {noun} of {list}"),
+            Some(
+                "writes with acks=all would always fail; lower `min.insync.replicas` or raise \
+                 `replication_factor`"
+                    .into(),
+            ),
+        );
+    }
+}
+
+fn groups(
+    ctx: &mut Ctx<'_>,
+    decl: &Decl,
+    topics: &BTreeSet<String>,
+) -> BTreeMap<String, GroupSpec> {
+    let mut out = BTreeMap::new();
+    let mut first: HashMap<String, Span> = HashMap::new();
+    for g in &decl.groups {
+        let Some(name) = &g.name else {
+            continue;
+        };
+        if let Some(earlier) = first.get(name) {
+            let line = ctx.line_of(earlier);
+            let help = if g.raw != *name {
+                format!(
+                    "`{}` expands to `{name}`, already declared on line {line}",
+                    g.raw
+                )
+            } else {
+                format!("already declared on line {line}")
+            };
+            ctx.error(
+                &g.span,
+                format!("consumer group `{name}` is declared twice"),
+                Some(help),
+            );
+            continue;
+        }
+        first.insert(name.clone(), g.span.clone());
+        let mut consumed = BTreeSet::new();
+        for (topic, span) in &g.topics {
+            if !consumed.insert(topic.clone()) {
+                ctx.warning(
+                    span,
+                    format!("`{topic}` is listed twice in the topics of group `{name}`"),
+                    None,
+                );
+                continue;
+            }
+            if !topics.contains(topic) {
+                let help = match suggest::closest(topic, topics.iter().map(String::as_str)) {
+                    Some(c) => format!("did you mean `{c}`?"),
+                    None => "declare it under [topics], or check the name".to_string(),
+                };
+                ctx.warning(
+                    span,
+                    format!("group `{name}` consumes `{topic}`, which this file does not declare"),
+                    Some(help),
+                );
+            }
+        }
+        out.insert(
+            name.clone(),
+            GroupSpec {
+                name: name.clone(),
+                topics: consumed,
+                initial_offsets: g.initial_offsets,
+                lag_budget: g.lag_budget,
+            },
+        );
+    }
+    out
+}

@@ -1,0 +1,933 @@
+//! Walking the parsed TOML tree by hand: every key checked against what its table may
+//! contain, every value against its expected type, strings interpolated, config values
+//! normalised. Each section yields a declaration that keeps the source spans later
+//! cross-checks (duplicates, inheritance, references) need to point at.
+//!
+//! Nothing here stops at a problem: a bad value is reported, treated as absent, and the
+//! walk goes on, so one run lists every mistake in the file.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use toml::de::{DeString, DeTable, DeValue};
+use toml::Spanned;
+
+use crate::model::{ClusterSpec, OffsetPolicy, Partitioner, Policy, ScopePattern};
+
+use super::catalogue;
+use super::config::{self, Raw};
+use super::diagnostic::{Diagnostic, Severity, SourceMap};
+use super::interpolate;
+use super::names;
+use super::suggest;
+
+pub(crate) type Span = Range<usize>;
+type Value<'i> = Spanned<DeValue<'i>>;
+
+pub(crate) const ROOT_KEYS: &[&str] = &["cluster", "defaults", "topics", "groups", "policy"];
+pub(crate) const CLUSTER_KEYS: &[&str] = &["bootstrap_servers", "client"];
+pub(crate) const DEFAULTS_KEYS: &[&str] = &["partitions", "replication_factor", "config"];
+pub(crate) const TOPIC_KEYS: &[&str] = &[
+    "partitions",
+    "replication_factor",
+    "config",
+    "key",
+    "partitioner",
+    "keys_file",
+    "dlq",
+];
+pub(crate) const DLQ_KEYS: &[&str] = &["name", "partitions", "replication_factor", "config"];
+pub(crate) const GROUP_KEYS: &[&str] = &["topics", "initial_offsets", "lag_budget"];
+pub(crate) const POLICY_KEYS: &[&str] = &[
+    "prefixes",
+    "patterns",
+    "delete_undeclared",
+    "remove_unmanaged_config",
+];
+pub(crate) const OFFSET_POLICIES: &[&str] = &["earliest", "latest", "none"];
+pub(crate) const MAX_REPLICATION_FACTOR: i64 = i16::MAX as i64;
+
+/// A setting that may be inherited: absent (inherit), invalid (already reported; do not
+/// report again downstream), or set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Field<T> {
+    Absent,
+    Invalid,
+    Set(T),
+}
+
+impl<T: Copy> Field<T> {
+    /// This value, or `fallback` when absent (the inheritance rule).
+    pub(crate) fn or(self, fallback: Field<T>) -> Field<T> {
+        match self {
+            Field::Absent => fallback,
+            other => other,
+        }
+    }
+
+    pub(crate) fn get(self) -> Option<T> {
+        match self {
+            Field::Set(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// One normalised config value and where it was written.
+#[derive(Debug, Clone)]
+pub(crate) struct Setting {
+    pub value: String,
+    pub span: Span,
+}
+
+pub(crate) type Config = BTreeMap<String, Setting>;
+
+#[derive(Debug, Default)]
+pub(crate) struct Defaults {
+    pub partitions: Option<Field<i32>>,
+    pub replication_factor: Option<Field<i16>>,
+    pub config: Config,
+}
+
+#[derive(Debug)]
+pub(crate) struct DlqDecl {
+    /// Where to point when the dead-letter topic as a whole is at fault.
+    pub span: Span,
+    /// Explicit name; `Field::Invalid` when it failed to interpolate.
+    pub name: Field<(String, Span)>,
+    pub partitions: Field<i32>,
+    pub replication_factor: Field<i16>,
+    pub config: Config,
+}
+
+#[derive(Debug)]
+pub(crate) struct TopicDecl {
+    /// The key as written (before interpolation), for messages that must match the file.
+    pub raw: String,
+    pub span: Span,
+    /// `None` when the name failed to interpolate (already reported).
+    pub name: Option<String>,
+    pub partitions: Field<i32>,
+    pub replication_factor: Field<i16>,
+    pub config: Config,
+    pub key: Option<String>,
+    pub partitioner: Option<Partitioner>,
+    pub keys_file: Option<String>,
+    pub dlq: Option<DlqDecl>,
+}
+
+#[derive(Debug)]
+pub(crate) struct GroupDecl {
+    pub raw: String,
+    pub span: Span,
+    pub name: Option<String>,
+    pub topics: Vec<(String, Span)>,
+    pub initial_offsets: Option<OffsetPolicy>,
+    pub lag_budget: Option<i64>,
+}
+
+/// The file as declared, before defaults and DLQs are expanded.
+#[derive(Debug, Default)]
+pub(crate) struct Decl {
+    pub cluster: ClusterSpec,
+    pub defaults: Defaults,
+    pub topics: Vec<TopicDecl>,
+    pub groups: Vec<GroupDecl>,
+    pub policy: Policy,
+}
+
+/// Collects diagnostics while the walk runs.
+pub(crate) struct Ctx<'a> {
+    map: SourceMap<'a>,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn type_name(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a datetime",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+/// Keys whose values are credentials: writing them in clear defeats the point.
+fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key.contains("password") || key.contains("secret")
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(
+        file: &'a str,
+        source: &'a str,
+        env: &'a dyn Fn(&str) -> Option<String>,
+    ) -> Self {
+        Ctx {
+            map: SourceMap::new(file, source),
+            env,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub(crate) fn error(&mut self, span: &Span, message: impl Into<String>, help: Option<String>) {
+        let d = self
+            .map
+            .diagnostic(Severity::Error, span.clone(), message.into(), help);
+        self.diagnostics.push(d);
+    }
+
+    pub(crate) fn warning(
+        &mut self,
+        span: &Span,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) {
+        let d = self
+            .map
+            .diagnostic(Severity::Warning, span.clone(), message.into(), help);
+        self.diagnostics.push(d);
+    }
+
+    /// 1-based line of a span, for "first declared on line N" hints.
+    pub(crate) fn line_of(&self, span: &Span) -> usize {
+        self.map
+            .diagnostic(Severity::Warning, span.clone(), String::new(), None)
+            .line
+    }
+
+    /// Narrows `range` (bytes of the decoded string) to the source, when the string is
+    /// written without escapes so decoded and source bytes line up; otherwise the whole
+    /// string is the best location there is.
+    fn sub_span(&self, span: &Span, decoded: &str, range: &Range<usize>) -> Span {
+        let raw = self.map.source().get(span.clone()).unwrap_or("");
+        let prefix = ["\"\"\"", "'''", "\"", "'"]
+            .iter()
+            .find(|q| raw.starts_with(*q))
+            .map_or(0, |q| q.len());
+        match raw.get(prefix..prefix + decoded.len()) {
+            Some(body) if body == decoded => {
+                span.start + prefix + range.start..span.start + prefix + range.end
+            }
+            _ => span.clone(),
+        }
+    }
+
+    /// Interpolates a string written at `span`; reports every problem and returns `None`
+    /// if there was any.
+    pub(crate) fn interpolate(&mut self, text: &str, span: &Span) -> Option<String> {
+        match interpolate::expand(text, self.env) {
+            Ok(s) => Some(s),
+            Err(errors) => {
+                for e in errors {
+                    let at = self.sub_span(span, text, &e.range);
+                    self.error(&at, e.message, e.help);
+                }
+                None
+            }
+        }
+    }
+
+    fn expect_table<'v, 'i>(&mut self, v: &'v Value<'i>, what: &str) -> Option<&'v DeTable<'i>> {
+        match v.get_ref() {
+            DeValue::Table(t) => Some(t),
+            other => {
+                let found = type_name(other);
+                self.error(
+                    &v.span(),
+                    format!("{what} must be a table, found {found}"),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// Reports every key of `t` not in `allowed`, suggesting the closest allowed key.
+    fn check_keys(&mut self, t: &DeTable<'_>, allowed: &[&str], place: &str) {
+        for (k, _) in t.iter() {
+            let key: &str = k.get_ref();
+            if !allowed.contains(&key) {
+                let help = suggest::help(key, allowed.iter().copied());
+                self.error(
+                    &k.span(),
+                    format!("unknown key `{key}` in {place}"),
+                    Some(help),
+                );
+            }
+        }
+    }
+
+    /// A string value, interpolated.
+    fn string(&mut self, v: &Value<'_>, what: &str) -> Option<String> {
+        match v.get_ref() {
+            DeValue::String(s) => self.interpolate(s, &v.span()),
+            other => {
+                let found = type_name(other);
+                self.error(
+                    &v.span(),
+                    format!("{what} must be a string, found {found}"),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// An integer. A string is accepted only when it interpolates (`"${PARTITIONS:-6}"`):
+    /// environment variables are text, but a quoted literal number is a type mistake.
+    fn integer(&mut self, v: &Value<'_>, what: &str) -> Option<i64> {
+        match v.get_ref() {
+            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    self.error(&v.span(), format!("{what} is out of range"), None);
+                    None
+                }
+            },
+            DeValue::String(s) if interpolate::has_reference(s) => {
+                let text = self.interpolate(s, &v.span())?;
+                match text.trim().parse::<i64>() {
+                    Ok(n) => Some(n),
+                    Err(_) => {
+                        self.error(
+                            &v.span(),
+                            format!("{what} must be an integer, but `{s}` expands to `{text}`"),
+                            None,
+                        );
+                        None
+                    }
+                }
+            }
+            DeValue::String(s) => {
+                let help = s
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .map(|n| format!("write the number without quotes: {n}"));
+                self.error(
+                    &v.span(),
+                    format!("{what} must be an integer, found a string"),
+                    help,
+                );
+                None
+            }
+            other => {
+                let found = type_name(other);
+                self.error(
+                    &v.span(),
+                    format!("{what} must be an integer, found {found}"),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// A boolean; like integers, a string only when it interpolates.
+    fn boolean(&mut self, v: &Value<'_>, what: &str) -> Option<bool> {
+        match v.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            DeValue::String(s) if interpolate::has_reference(s) => {
+                let text = self.interpolate(s, &v.span())?;
+                match text.trim().to_ascii_lowercase().as_str() {
+                    "true" => Some(true),
+                    "false" => Some(false),
+                    _ => {
+                        self.error(
+                            &v.span(),
+                            format!("{what} must be true or false, but `{s}` expands to `{text}`"),
+                            None,
+                        );
+                        None
+                    }
+                }
+            }
+            other => {
+                let found = type_name(other);
+                let help = matches!(other, DeValue::String(s) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"))
+                    .then(|| "write `true` or `false` without quotes".to_string());
+                self.error(
+                    &v.span(),
+                    format!("{what} must be true or false, found {found}"),
+                    help,
+                );
+                None
+            }
+        }
+    }
+
+    /// An array of strings, each interpolated; elements that fail are reported and left
+    /// out. `None` when the value is not an array at all.
+    fn strings(&mut self, v: &Value<'_>, what: &str) -> Option<Vec<(String, Span)>> {
+        let DeValue::Array(items) = v.get_ref() else {
+            let found = type_name(v.get_ref());
+            let help = matches!(v.get_ref(), DeValue::String(_))
+                .then(|| "wrap it in brackets: [\"...\"]".to_string());
+            self.error(
+                &v.span(),
+                format!("{what} must be an array of strings, found {found}"),
+                help,
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            if let Some(s) = self.string(item, &format!("each entry of {what}")) {
+                out.push((s, item.span()));
+            }
+        }
+        Some(out)
+    }
+
+    fn partitions(&mut self, v: &Value<'_>) -> Field<i32> {
+        let Some(n) = self.integer(v, "`partitions`") else {
+            return Field::Invalid;
+        };
+        match i32::try_from(n) {
+            Ok(p) if p >= 1 => Field::Set(p),
+            _ if n < 1 => {
+                self.error(
+                    &v.span(),
+                    format!("`partitions` must be at least 1, got {n}"),
+                    None,
+                );
+                Field::Invalid
+            }
+            _ => {
+                self.error(
+                    &v.span(),
+                    format!("`partitions` must be at most {}, got {n}", i32::MAX),
+                    None,
+                );
+                Field::Invalid
+            }
+        }
+    }
+
+    fn replication_factor(&mut self, v: &Value<'_>) -> Field<i16> {
+        let Some(n) = self.integer(v, "`replication_factor`") else {
+            return Field::Invalid;
+        };
+        match i16::try_from(n) {
+            Ok(rf) if rf >= 1 => Field::Set(rf),
+            _ => {
+                self.error(
+                    &v.span(),
+                    format!(
+                        "`replication_factor` must be between 1 and {MAX_REPLICATION_FACTOR}, got {n}"
+                    ),
+                    None,
+                );
+                Field::Invalid
+            }
+        }
+    }
+
+    /// A config table: every key checked against the catalogue, every value normalised.
+    fn config(&mut self, v: &Value<'_>, place: &str) -> Config {
+        let mut out = Config::new();
+        let Some(table) = self.expect_table(v, &format!("`config` of {place}")) else {
+            return out;
+        };
+        for (k, value) in table.iter() {
+            let key: &str = k.get_ref();
+            let known = catalogue::lookup(key).is_some() || catalogue::is_vendor_key(key);
+            if !known {
+                if let DeValue::Table(nested) = value.get_ref() {
+                    self.dotted_config_keys(key, &k.span(), nested);
+                } else {
+                    self.unknown_config(key, &k.span());
+                }
+                continue;
+            }
+            let Some(raw) = self.raw(value, key) else {
+                continue;
+            };
+            match config::normalise(key, &raw) {
+                Ok(n) => {
+                    if let Some(w) = n.warning {
+                        self.warning(&value.span(), w.message, w.help);
+                    }
+                    out.insert(
+                        key.to_string(),
+                        Setting {
+                            value: n.value,
+                            span: value.span(),
+                        },
+                    );
+                }
+                Err(p) => self.error(&value.span(), p.message, p.help),
+            }
+        }
+        out
+    }
+
+    fn unknown_config(&mut self, key: &str, span: &Span) {
+        let help = catalogue::removed_help(key)
+            .map(str::to_string)
+            .or_else(|| {
+                suggest::closest(key, catalogue::keys()).map(|c| format!("did you mean `{c}`?"))
+            })
+            .unwrap_or_else(|| {
+                "not a Kafka 4.x topic config; vendor configs need a `redpanda.` or \
+                 `confluent.` prefix"
+                    .to_string()
+            });
+        self.error(span, format!("unknown topic config `{key}`"), Some(help));
+    }
+
+    /// `config = { retention.ms = 1 }` is a nested table in TOML: the key needs quotes.
+    fn dotted_config_keys(&mut self, prefix: &str, span: &Span, nested: &DeTable<'_>) {
+        let mut leaves = Vec::new();
+        collect_leaves(prefix, nested, &mut leaves);
+        for path in leaves {
+            if catalogue::lookup(&path).is_some() || catalogue::is_vendor_key(&path) {
+                self.error(
+                    span,
+                    format!("config key `{path}` must be quoted"),
+                    Some(format!(
+                        "write \"{path}\" = ...; unquoted dots nest tables in TOML"
+                    )),
+                );
+            } else {
+                self.unknown_config(&path, span);
+            }
+        }
+    }
+
+    /// Converts a config value to [`Raw`], interpolating strings. `None` once reported.
+    fn raw(&mut self, v: &Value<'_>, key: &str) -> Option<Raw> {
+        Some(match v.get_ref() {
+            DeValue::String(s) => Raw::Str(self.interpolate(s, &v.span())?),
+            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(n) => Raw::Int(n),
+                Err(_) => {
+                    self.error(&v.span(), format!("`{key}` is out of range"), None);
+                    return None;
+                }
+            },
+            DeValue::Float(f) => match f.as_str().parse::<f64>() {
+                Ok(x) => Raw::Float(x),
+                Err(_) => {
+                    self.error(&v.span(), format!("`{key}` is not a valid number"), None);
+                    return None;
+                }
+            },
+            DeValue::Boolean(b) => Raw::Bool(*b),
+            DeValue::Array(items) if items.iter().all(|i| i.get_ref().is_str()) => {
+                let mut out = Vec::new();
+                let mut ok = true;
+                for item in items.iter() {
+                    match item.get_ref() {
+                        DeValue::String(s) => match self.interpolate(s, &item.span()) {
+                            Some(s) => out.push(s),
+                            None => ok = false,
+                        },
+                        _ => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                Raw::List(out)
+            }
+            other => Raw::Other(type_name(other)),
+        })
+    }
+
+    /// A client property value: librdkafka takes strings, so scalars become strings.
+    fn client_value(&mut self, v: &Value<'_>, key: &str) -> Option<String> {
+        match v.get_ref() {
+            DeValue::String(s) => self.interpolate(s, &v.span()),
+            DeValue::Integer(i) => Some(i.to_string()),
+            DeValue::Float(f) => Some(
+                f.as_str()
+                    .parse::<f64>()
+                    .map(config::float_text)
+                    .unwrap_or_else(|_| f.as_str().to_string()),
+            ),
+            DeValue::Boolean(b) => Some(b.to_string()),
+            other => {
+                let found = type_name(other);
+                self.error(
+                    &v.span(),
+                    format!("client property `{key}` must be a string, number or boolean, found {found}"),
+                    None,
+                );
+                None
+            }
+        }
+    }
+}
+
+fn collect_leaves(prefix: &str, table: &DeTable<'_>, out: &mut Vec<String>) {
+    for (k, v) in table.iter() {
+        let path = format!("{prefix}.{}", k.get_ref());
+        match v.get_ref() {
+            DeValue::Table(t) => collect_leaves(&path, t, out),
+            _ => out.push(path),
+        }
+    }
+}
+
+/// Spans sort the walk: diagnostics and "first declared" decisions follow the file, not
+/// the map's key order.
+fn by_position<'t, 'i>(table: &'t DeTable<'i>) -> Vec<(&'t Spanned<DeString<'i>>, &'t Value<'i>)> {
+    let mut entries: Vec<_> = table.iter().collect();
+    entries.sort_by_key(|(k, _)| k.span().start);
+    entries
+}
+
+/// Walks the whole document.
+pub(crate) fn walk(ctx: &mut Ctx<'_>, root: &DeTable<'_>) -> Decl {
+    let mut decl = Decl::default();
+    for (k, v) in by_position(root) {
+        let key: &str = k.get_ref();
+        match key {
+            "cluster" => decl.cluster = cluster(ctx, v),
+            "defaults" => decl.defaults = defaults(ctx, v),
+            "topics" => decl.topics = topics(ctx, v),
+            "groups" => decl.groups = groups(ctx, v),
+            "policy" => decl.policy = policy(ctx, v),
+            _ => {
+                let help = suggest::help(key, ROOT_KEYS.iter().copied());
+                ctx.error(
+                    &k.span(),
+                    format!("unknown top-level key `{key}`"),
+                    Some(help),
+                );
+            }
+        }
+    }
+    decl
+}
+
+fn cluster(ctx: &mut Ctx<'_>, v: &Value<'_>) -> ClusterSpec {
+    let mut spec = ClusterSpec::default();
+    let Some(t) = ctx.expect_table(v, "`cluster`") else {
+        return spec;
+    };
+    ctx.check_keys(t, CLUSTER_KEYS, "[cluster]");
+    if let Some(v) = t.get("bootstrap_servers") {
+        if let Some(s) = ctx.string(v, "`bootstrap_servers`") {
+            if s.trim().is_empty() {
+                ctx.error(
+                    &v.span(),
+                    "`bootstrap_servers` is empty",
+                    Some("give HOST:PORT[,HOST:PORT...], e.g. \"localhost:19092\"".into()),
+                );
+            } else {
+                spec.bootstrap_servers = Some(s);
+            }
+        }
+    }
+    if let Some(v) = t.get("client") {
+        if let Some(client) = ctx.expect_table(v, "`client`") {
+            for (k, value) in by_position(client) {
+                let key: &str = k.get_ref();
+                if let DeValue::Table(nested) = value.get_ref() {
+                    let mut leaves = Vec::new();
+                    collect_leaves(key, nested, &mut leaves);
+                    for path in leaves {
+                        ctx.error(
+                            &k.span(),
+                            format!("client property `{path}` must be quoted"),
+                            Some(format!(
+                                "write \"{path}\" = ...; unquoted dots nest tables in TOML"
+                            )),
+                        );
+                    }
+                    continue;
+                }
+                if key == "bootstrap.servers" {
+                    ctx.error(
+                        &k.span(),
+                        "`bootstrap.servers` does not belong in [cluster.client]",
+                        Some("set `bootstrap_servers` in [cluster] instead".into()),
+                    );
+                    continue;
+                }
+                if let DeValue::String(s) = value.get_ref() {
+                    if is_secret_key(key) && !s.is_empty() && !interpolate::has_reference(s) {
+                        let var = key.to_ascii_uppercase().replace(['.', '-'], "_");
+                        ctx.warning(
+                            &value.span(),
+                            format!("secret `{key}` is written in clear"),
+                            Some(format!(
+                                "read it from the environment: \"${{KAFKA_{var}}}\""
+                            )),
+                        );
+                    }
+                }
+                if let Some(s) = ctx.client_value(value, key) {
+                    spec.client.insert(key.to_string(), s);
+                }
+            }
+        }
+    }
+    spec
+}
+
+fn defaults(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Defaults {
+    let mut d = Defaults::default();
+    let Some(t) = ctx.expect_table(v, "`defaults`") else {
+        return d;
+    };
+    ctx.check_keys(t, DEFAULTS_KEYS, "[defaults]");
+    if let Some(v) = t.get("partitions") {
+        d.partitions = Some(ctx.partitions(v));
+    }
+    if let Some(v) = t.get("replication_factor") {
+        d.replication_factor = Some(ctx.replication_factor(v));
+    }
+    if let Some(v) = t.get("config") {
+        d.config = ctx.config(v, "[defaults]");
+    }
+    d
+}
+
+fn topics(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<TopicDecl> {
+    let mut out = Vec::new();
+    let DeValue::Table(t) = v.get_ref() else {
+        let found = type_name(v.get_ref());
+        ctx.error(
+            &v.span(),
+            format!("`topics` must be a table keyed by topic name, found {found}"),
+            Some("declare each topic as [topics.\"NAME\"]".into()),
+        );
+        return out;
+    };
+    for (k, value) in by_position(t) {
+        let raw: &str = k.get_ref();
+        let span = k.span();
+        let name = ctx.interpolate(raw, &span);
+        let shown = name.clone().unwrap_or_else(|| raw.to_string());
+        let mut decl = TopicDecl {
+            raw: raw.to_string(),
+            span: span.clone(),
+            name,
+            partitions: Field::Absent,
+            replication_factor: Field::Absent,
+            config: Config::new(),
+            key: None,
+            partitioner: None,
+            keys_file: None,
+            dlq: None,
+        };
+        if let Some(t) = ctx.expect_table(value, &format!("topic `{shown}`")) {
+            topic_body(ctx, t, &shown, &mut decl);
+        }
+        out.push(decl);
+    }
+    out
+}
+
+fn topic_body(ctx: &mut Ctx<'_>, t: &DeTable<'_>, shown: &str, decl: &mut TopicDecl) {
+    let place = format!("topic `{shown}`");
+    ctx.check_keys(t, TOPIC_KEYS, &place);
+    if let Some(v) = t.get("partitions") {
+        decl.partitions = ctx.partitions(v);
+    }
+    if let Some(v) = t.get("replication_factor") {
+        decl.replication_factor = ctx.replication_factor(v);
+    }
+    if let Some(v) = t.get("config") {
+        decl.config = ctx.config(v, &place);
+    }
+    if let Some(v) = t.get("key") {
+        decl.key = ctx.string(v, "`key`");
+    }
+    if let Some(v) = t.get("partitioner") {
+        if let Some(s) = ctx.string(v, "`partitioner`") {
+            match s.parse::<Partitioner>() {
+                Ok(p) => decl.partitioner = Some(p),
+                Err(_) => {
+                    let names = Partitioner::ALL.map(Partitioner::name);
+                    ctx.error(
+                        &v.span(),
+                        format!("unknown partitioner `{s}`"),
+                        Some(suggest::help(&s, names)),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(v) = t.get("keys_file") {
+        decl.keys_file = ctx.string(v, "`keys_file`");
+    }
+    if let Some((k, v)) = t.get_key_value("dlq") {
+        decl.dlq = dlq(ctx, &k.span(), v, shown);
+    }
+}
+
+fn dlq(ctx: &mut Ctx<'_>, key_span: &Span, v: &Value<'_>, parent: &str) -> Option<DlqDecl> {
+    let mut d = DlqDecl {
+        span: key_span.clone(),
+        name: Field::Absent,
+        partitions: Field::Absent,
+        replication_factor: Field::Absent,
+        config: Config::new(),
+    };
+    match v.get_ref() {
+        DeValue::Boolean(true) => Some(d),
+        DeValue::Boolean(false) => None,
+        DeValue::Table(t) => {
+            let place = format!("the dead-letter settings of `{parent}`");
+            ctx.check_keys(t, DLQ_KEYS, &place);
+            if let Some(v) = t.get("name") {
+                d.name = match ctx.string(v, "`name`") {
+                    Some(s) => Field::Set((s, v.span())),
+                    None => Field::Invalid,
+                };
+            }
+            if let Some(v) = t.get("partitions") {
+                d.partitions = ctx.partitions(v);
+            }
+            if let Some(v) = t.get("replication_factor") {
+                d.replication_factor = ctx.replication_factor(v);
+            }
+            if let Some(v) = t.get("config") {
+                d.config = ctx.config(v, &place);
+            }
+            Some(d)
+        }
+        other => {
+            let found = type_name(other);
+            ctx.error(
+                &v.span(),
+                format!("`dlq` must be true, false or a table, found {found}"),
+                Some(
+                    "write `dlq = true`, or `dlq = { partitions = 3 }` to override settings".into(),
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn groups(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<GroupDecl> {
+    let mut out = Vec::new();
+    let DeValue::Table(t) = v.get_ref() else {
+        let found = type_name(v.get_ref());
+        ctx.error(
+            &v.span(),
+            format!("`groups` must be a table keyed by group name, found {found}"),
+            Some("declare each consumer group as [groups.\"NAME\"]".into()),
+        );
+        return out;
+    };
+    for (k, value) in by_position(t) {
+        let raw: &str = k.get_ref();
+        let span = k.span();
+        let name = ctx.interpolate(raw, &span);
+        if name.as_deref() == Some("") {
+            ctx.error(&span, "consumer group name is empty", None);
+        }
+        let shown = name.clone().unwrap_or_else(|| raw.to_string());
+        let mut decl = GroupDecl {
+            raw: raw.to_string(),
+            span: span.clone(),
+            name,
+            topics: Vec::new(),
+            initial_offsets: None,
+            lag_budget: None,
+        };
+        if let Some(t) = ctx.expect_table(value, &format!("group `{shown}`")) {
+            group_body(ctx, t, &shown, &mut decl);
+        }
+        out.push(decl);
+    }
+    out
+}
+
+fn group_body(ctx: &mut Ctx<'_>, t: &DeTable<'_>, shown: &str, decl: &mut GroupDecl) {
+    ctx.check_keys(t, GROUP_KEYS, &format!("group `{shown}`"));
+    match t.get("topics") {
+        None => ctx.error(
+            &decl.span,
+            format!("group `{shown}` does not say which topics it consumes"),
+            Some("add `topics = [\"TOPIC\", ...]`".into()),
+        ),
+        Some(v) => {
+            if let Some(topics) = ctx.strings(v, "`topics`") {
+                let empty = matches!(v.get_ref(), DeValue::Array(a) if a.is_empty());
+                if empty {
+                    ctx.error(
+                        &v.span(),
+                        format!("group `{shown}` consumes no topics"),
+                        Some("list at least one topic: `topics = [\"TOPIC\"]`".into()),
+                    );
+                }
+                decl.topics = topics;
+            }
+        }
+    }
+    if let Some(v) = t.get("initial_offsets") {
+        if let Some(s) = ctx.string(v, "`initial_offsets`") {
+            match s.as_str() {
+                "earliest" => decl.initial_offsets = Some(OffsetPolicy::Earliest),
+                "latest" => decl.initial_offsets = Some(OffsetPolicy::Latest),
+                "none" => decl.initial_offsets = None,
+                _ => ctx.error(
+                    &v.span(),
+                    format!("unknown initial offset policy `{s}`"),
+                    Some(suggest::help(&s, OFFSET_POLICIES.iter().copied())),
+                ),
+            }
+        }
+    }
+    if let Some(v) = t.get("lag_budget") {
+        if let Some(n) = ctx.integer(v, "`lag_budget`") {
+            if n < 0 {
+                ctx.error(
+                    &v.span(),
+                    format!("`lag_budget` must be at least 0, got {n}"),
+                    None,
+                );
+            } else {
+                decl.lag_budget = Some(n);
+            }
+        }
+    }
+}
+
+fn policy(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Policy {
+    let mut p = Policy::default();
+    let Some(t) = ctx.expect_table(v, "`policy`") else {
+        return p;
+    };
+    ctx.check_keys(t, POLICY_KEYS, "[policy]");
+    for (key, glob) in [("prefixes", false), ("patterns", true)] {
+        let Some(v) = t.get(key) else {
+            continue;
+        };
+        for (text, span) in ctx.strings(v, &format!("`{key}`")).unwrap_or_default() {
+            if let Some(problem) = names::scope_pattern_problem(&text, glob) {
+                let help = if glob {
+                    "patterns use topic-name characters plus `*` (any run) and `?` (one character)"
+                } else {
+                    "prefixes use topic-name characters only; use `patterns` for wildcards"
+                };
+                ctx.error(&span, problem, Some(help.to_string()));
+                continue;
+            }
+            p.manage.push(if glob {
+                ScopePattern::Glob(text)
+            } else {
+                ScopePattern::Prefix(text)
+            });
+        }
+    }
+    if let Some(v) = t.get("delete_undeclared") {
+        p.delete_undeclared = ctx.boolean(v, "`delete_undeclared`").unwrap_or(false);
+    }
+    if let Some(v) = t.get("remove_unmanaged_config") {
+        p.remove_unmanaged_config = ctx.boolean(v, "`remove_unmanaged_config`").unwrap_or(false);
+    }
+    p
+}

@@ -1,0 +1,354 @@
+//! Plan scenarios: each directory under `tests/core/scenarios/` holds a desired state
+//! (`desired.json`), a live cluster (`live.json`) and optionally sample keys (`keys.txt`).
+//! The diff runs on them and every rendering is snapshotted under `snapshots/core/`;
+//! those snapshots are the contract of what a plan says. The facts that matter most are
+//! also asserted in code, so a wrongly accepted snapshot cannot hide them.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use topo::diff::{diff, DiffContext};
+use topo::model::{DesiredState, LiveState};
+use topo::plan::{Drift, Op, Plan, RefusalKind, RiskKind, WarningKind};
+use topo::render::{self, HumanOptions};
+
+fn scenarios_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/core/scenarios")
+}
+
+fn scenario_names() -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(scenarios_dir())
+        .expect("scenarios directory")
+        .map(|e| e.expect("scenario entry"))
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> T {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The plan of one scenario, computed the way `topo plan` computes it.
+fn plan(name: &str) -> Plan {
+    let dir = scenarios_dir().join(name);
+    let desired: DesiredState = read_json(&dir.join("desired.json"));
+    let live: LiveState = read_json(&dir.join("live.json"));
+    let mut sample_keys = BTreeMap::new();
+    let keys_path = dir.join("keys.txt");
+    if keys_path.exists() {
+        let text = fs::read_to_string(&keys_path).expect("keys.txt");
+        let keys: Vec<String> = topo::partition::parse_keys(&text)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        for topic in desired.topics.values().filter(|t| t.keys_file.is_some()) {
+            sample_keys.insert(topic.name.clone(), keys.clone());
+        }
+    }
+    let ctx = DiffContext {
+        topology: "topology.toml".into(),
+        sample_keys,
+    };
+    diff(&desired, &live, &desired.policy, &ctx)
+}
+
+fn human(plan: &Plan) -> String {
+    render::human(plan, &HumanOptions { color: false })
+}
+
+#[test]
+fn plan_scenarios_match_snapshots() {
+    let names = scenario_names();
+    assert!(names.len() >= 12, "only {} scenarios", names.len());
+    for name in names {
+        let plan = plan(&name);
+        crate::snapshot!(format!("plan-{name}"), render::json(&plan));
+        crate::snapshot!(format!("render-{name}-human"), human(&plan));
+        crate::snapshot!(format!("render-{name}-markdown"), render::markdown(&plan));
+        crate::snapshot!(
+            format!("render-{name}-summary"),
+            render::summary_table(&plan)
+        );
+    }
+}
+
+#[test]
+fn plan_json_reads_back_identically() {
+    for name in scenario_names() {
+        let plan = plan(&name);
+        let back = Plan::from_json(&render::json(&plan)).expect("plan json parses");
+        assert_eq!(back, plan, "{name}");
+        assert_eq!(
+            render::human(&back, &HumanOptions { color: false }),
+            human(&plan),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn plan_renderings_close_with_counts_and_fingerprint() {
+    for name in scenario_names() {
+        let plan = plan(&name);
+        let text = human(&plan);
+        assert!(
+            text.starts_with("topo plan · cluster 127.0.0.1:19092 ("),
+            "{name}: {text}"
+        );
+        assert!(!text.contains('\u{1b}'), "{name}: colour without asking");
+        let last = text.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with(&format!("Fingerprint {}", plan.fingerprint)),
+            "{name}: {last}"
+        );
+        let s = &plan.summary;
+        let counts = format!(
+            "Plan: {} to create, {} to change, {} to delete, {} refused.",
+            s.create, s.update, s.delete, s.refused
+        );
+        let quiet = plan.actions.is_empty() && plan.refused.is_empty() && plan.drift.is_empty();
+        if quiet {
+            assert!(
+                text.contains("No changes. The cluster matches topology.toml."),
+                "{name}"
+            );
+            assert!(!text.contains("Plan: "), "{name}");
+        } else {
+            assert!(text.contains(&counts), "{name}: {text}");
+            assert!(render::summary_table(&plan).contains(&counts), "{name}");
+        }
+        assert!(
+            render::markdown(&plan).contains(&plan.fingerprint),
+            "{name}"
+        );
+        if !plan.actions.is_empty() {
+            let coloured = render::human(&plan, &HumanOptions { color: true });
+            assert!(coloured.contains("\u{1b}["), "{name}: no colour when asked");
+        }
+    }
+}
+
+#[test]
+fn plan_noop_says_no_changes() {
+    let plan = plan("noop");
+    assert!(plan.actions.is_empty() && plan.refused.is_empty() && plan.warnings.is_empty());
+    let text = human(&plan);
+    assert!(text.contains("No changes. The cluster matches topology.toml."));
+    assert!(text.contains("groups:"));
+    assert!(!text.contains("to apply exactly this"));
+}
+
+#[test]
+fn plan_empty_cluster_creates_the_seed_topology() {
+    let plan = plan("empty-cluster");
+    assert_eq!(
+        (
+            plan.summary.create,
+            plan.summary.update,
+            plan.summary.delete
+        ),
+        (2, 0, 0)
+    );
+    let text = human(&plan);
+    assert!(text.contains("  + topic \"ingestion-events\" "));
+    assert!(text.contains("      retention.ms         604800000 (7d)\n"));
+    assert!(text.contains("      retention.ms         2592000000 (30d)\n"));
+    assert!(text.contains("dead-letter of ingestion-events\n"));
+    assert!(text.contains("Plan: 2 to create, 0 to change, 0 to delete, 0 refused.\n"));
+    assert!(text.contains("absent (not on the cluster yet)"));
+}
+
+#[test]
+fn plan_partition_increase_warns_about_key_moves() {
+    let plan = plan("partition-increase-remap");
+    assert_eq!(plan.summary.update, 1);
+    let action = &plan.actions[0];
+    assert_eq!(action.op, Op::CreatePartitions { from: 6, to: 8 });
+    assert_eq!(action.risks[0].kind, RiskKind::KeyRemap);
+    let text = human(&plan);
+    assert!(text.contains("~ partitions           6 → 8\n"), "{text}");
+    assert!(text.contains("! keyed by tenant_id (md5): 75% of keys move to another partition;"));
+
+    let with_keys = human(&self::plan("partition-increase-remap-keys"));
+    assert!(
+        with_keys.contains("sample keys from keys.txt"),
+        "{with_keys}"
+    );
+}
+
+#[test]
+fn plan_refusals_name_their_kind() {
+    let cases = [
+        ("partition-decrease-refused", RefusalKind::PartitionDecrease),
+        ("rf-change-refused", RefusalKind::ReplicationFactorChange),
+        ("group-active-refused", RefusalKind::ActiveGroup),
+    ];
+    for (name, kind) in cases {
+        let plan = plan(name);
+        assert_eq!(plan.refused.len(), 1, "{name}");
+        assert_eq!(plan.refused[0].kind, kind, "{name}");
+        assert_eq!(plan.summary.refused, 1, "{name}");
+        let text = human(&plan);
+        assert!(text.contains("  ✗ "), "{name}: {text}");
+        let table = render::summary_table(&plan);
+        assert!(table.contains("✗ refused"), "{name}: {table}");
+        let md = render::markdown(&plan);
+        assert!(
+            md.contains("#### ✗ Refused") && md.contains("<details open>"),
+            "{name}"
+        );
+    }
+    // A refusal next to an applicable change stays in that resource's one block.
+    let text = human(&plan("rf-change-refused"));
+    assert!(text.contains("update in place, 1 refused"), "{text}");
+    assert!(text.contains("      ✗ replication_factor 1 → 3"), "{text}");
+}
+
+#[test]
+fn plan_config_changes_show_raw_and_human_values() {
+    let text = human(&plan("config-set"));
+    assert!(
+        text.contains("~ compression.type     producer → snappy"),
+        "{text}"
+    );
+
+    let text = human(&plan("config-unset"));
+    assert!(
+        text.contains("- segment.ms           3600000 (1h) → broker default"),
+        "{text}"
+    );
+    assert!(
+        text.contains("- max.message.bytes    2097152 (2MiB) → broker default"),
+        "{text}"
+    );
+
+    let text = human(&plan("config-change"));
+    assert!(
+        text.contains("12 → 12 items (2 removed, 2 added)"),
+        "{text}"
+    );
+    assert!(text.contains("          - 2:102, 5:102\n"), "{text}");
+    assert!(text.contains("          + 2:103, 5:103\n"), "{text}");
+
+    let plan = plan("retention-decrease");
+    let kinds: Vec<RiskKind> = plan
+        .actions
+        .iter()
+        .flat_map(|a| &a.risks)
+        .map(|r| r.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [RiskKind::RetentionDecrease, RiskKind::RetentionDecrease]
+    );
+    let text = human(&plan);
+    // Risky lines come first, each followed by its risk.
+    let ms = text.find("~ retention.ms").unwrap_or(usize::MAX);
+    let risk = text
+        .find("! retention decrease: messages older than 1d")
+        .unwrap_or(0);
+    assert!(ms < risk, "{text}");
+
+    let plan = self::plan("cleanup-policy-change");
+    assert_eq!(plan.actions[0].risks[0].kind, RiskKind::CleanupPolicyChange);
+}
+
+#[test]
+fn plan_quiet_scenarios_stay_quiet() {
+    for name in [
+        "default-equal",
+        "unmanaged-override",
+        "internal-topics-ignored",
+        "noop",
+    ] {
+        let plan = plan(name);
+        assert!(plan.actions.is_empty() && plan.refused.is_empty(), "{name}");
+    }
+    let plan = plan("unmanaged-override");
+    assert_eq!(plan.warnings[0].kind, WarningKind::UnmanagedOverride);
+    let text = human(&plan);
+    assert!(text.contains("unmanaged: 2 live overrides not in the file (ingestion-events: flush.ms, max.message.bytes), left alone (policy.remove_unmanaged_config = false)"), "{text}");
+    assert!(self::plan("internal-topics-ignored").warnings.is_empty());
+}
+
+#[test]
+fn plan_orphans_are_listed_or_deleted_by_policy() {
+    let listed = plan("orphan-listed");
+    assert!(listed.actions.is_empty());
+    let text = human(&listed);
+    assert!(text.contains("orphans:          1 topic in scope not declared (ingestion-events-v0), not deleted (policy.delete_undeclared = false)"), "{text}");
+    assert!(text.contains("unmanaged groups: 1 group"), "{text}");
+    assert!(!text.contains("billing"));
+
+    let deleted = plan("delete-allowed");
+    assert_eq!(deleted.summary.delete, 1);
+    assert_eq!(deleted.actions[0].risks[0].kind, RiskKind::DataLoss);
+    let text = human(&deleted);
+    assert!(
+        text.contains("  - topic \"ingestion-events-v0\" "),
+        "{text}"
+    );
+    assert!(text.contains("Plan: 0 to create, 0 to change, 1 to delete, 0 refused."));
+}
+
+#[test]
+fn plan_groups_show_offsets_and_drift() {
+    let plan = plan("group-new-earliest");
+    assert_eq!(plan.summary.create, 1);
+    let text = human(&plan);
+    assert!(text.contains("commit start offsets\n"), "{text}");
+    assert!(
+        text.contains("      ingestion-events     earliest on 6 partitions\n"),
+        "{text}"
+    );
+
+    let plan = self::plan("group-lag-over-budget");
+    assert_eq!(plan.drift.len(), 1);
+    assert!(matches!(
+        &plan.drift[0],
+        Drift::LagOverBudget {
+            lag: 25000,
+            budget: 10000,
+            ..
+        }
+    ));
+    let text = human(&plan);
+    assert!(text.contains("Drift: 1 lag budget exceeded.\n"), "{text}");
+    assert!(text.contains("! ingestion-events"), "{text}");
+    assert!(text.contains("over budget 10000"), "{text}");
+    assert!(render::summary_table(&plan).contains("Drift: 1 lag budget exceeded."));
+}
+
+#[test]
+fn plan_dlq_expansion_creates_the_dead_letter_topic() {
+    let plan = plan("dlq-expansion");
+    assert_eq!(plan.summary.create, 1);
+    assert_eq!(
+        plan.actions[0].note.as_deref(),
+        Some("dead-letter of ingestion-events")
+    );
+    assert!(human(&plan).contains("+ topic \"ingestion-events-dlq\""));
+}
+
+#[test]
+fn plan_markdown_leads_with_risks_and_refusals() {
+    let md = render::markdown(&plan("mixed"));
+    let refused = md.find("#### ✗ Refused").unwrap_or(usize::MAX);
+    let risks = md.find("#### ! Risks").unwrap_or(usize::MAX);
+    let resources = md.find("#### Resources").unwrap_or(0);
+    assert!(refused < risks && risks < resources, "{md}");
+    // The first open block is the refused topic, then the risky one; creations stay closed.
+    let first = md
+        .find("<details open>\n<summary><code>✗ topic &quot;payments&quot;")
+        .or_else(|| md.find("<details open>\n<summary><code>✗ topic \"payments\""));
+    assert!(first.is_some(), "{md}");
+    assert!(
+        md.contains("<details>\n<summary><code>+ topic \"ingestion-events-dlq\""),
+        "{md}"
+    );
+}
