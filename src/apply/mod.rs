@@ -12,8 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::model::{ConfigMap, OffsetPolicy};
 use crate::plan::{Action, Op, Phase, Plan};
 
-/// Per-item results of one batched write: `Err` carries the broker's message.
-pub type ItemResults = Vec<(String, Result<(), String>)>;
+pub use crate::cluster::ItemResults;
 
 /// The broker operations apply needs, in domain types. `cluster::Connection` implements it;
 /// tests may use a fake to exercise ordering and failure handling.
@@ -269,5 +268,246 @@ impl ClusterOps for crate::cluster::Connection {
         crate::cluster::Connection::delete_topics(self, names)
             .await
             .map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The executor against a fake cluster: ordering, batching and failure handling. The
+    //! broker behaviour itself is proven by the integration tests on a real Kafka.
+
+    use std::cell::RefCell;
+
+    use super::*;
+    use crate::plan::{fingerprint::Observation, Change, ClusterInfo, Resource, Scope};
+
+    #[derive(Default)]
+    struct FakeCluster {
+        calls: RefCell<Vec<String>>,
+        fail_create: Option<&'static str>,
+    }
+
+    impl FakeCluster {
+        fn log(&self, s: String) {
+            self.calls.borrow_mut().push(s);
+        }
+        fn ok(names: impl Iterator<Item = String>) -> ItemResults {
+            names.map(|n| (n, Ok(()))).collect()
+        }
+    }
+
+    impl ClusterOps for FakeCluster {
+        async fn create_topics(
+            &self,
+            topics: &[(String, i32, i16, ConfigMap)],
+        ) -> Result<ItemResults, String> {
+            self.log(format!(
+                "create {}",
+                topics
+                    .iter()
+                    .map(|t| t.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ));
+            Ok(topics
+                .iter()
+                .map(|t| {
+                    let r = if Some(t.0.as_str()) == self.fail_create {
+                        Err("InvalidReplicationFactor".to_string())
+                    } else {
+                        Ok(())
+                    };
+                    (t.0.clone(), r)
+                })
+                .collect())
+        }
+        async fn wait_for_topics(&self, want: &BTreeMap<String, i32>) -> Result<(), String> {
+            self.log(format!(
+                "wait {}",
+                want.keys().cloned().collect::<Vec<_>>().join(",")
+            ));
+            Ok(())
+        }
+        async fn create_partitions(&self, topics: &[(String, i32)]) -> Result<ItemResults, String> {
+            self.log(format!("partitions {}", topics.len()));
+            Ok(Self::ok(topics.iter().map(|t| t.0.clone())))
+        }
+        fn alter_configs(
+            &self,
+            changes: &[(String, ConfigMap, BTreeSet<String>)],
+        ) -> Result<ItemResults, String> {
+            self.log(format!("configs {}", changes.len()));
+            Ok(Self::ok(changes.iter().map(|t| t.0.clone())))
+        }
+        fn commit_start_offsets(
+            &self,
+            group: &str,
+            _: OffsetPolicy,
+            _: &BTreeMap<String, i32>,
+        ) -> Result<(), String> {
+            self.log(format!("offsets {group}"));
+            Ok(())
+        }
+        async fn delete_topics(&self, names: &[String]) -> Result<ItemResults, String> {
+            self.log(format!("delete {}", names.join(",")));
+            Ok(Self::ok(names.iter().cloned()))
+        }
+    }
+
+    struct Quiet;
+    impl Reporter for Quiet {
+        fn action_finished(&mut self, _: &Action, _: &Outcome) {}
+    }
+
+    fn action(phase: Phase, name: &str, op: Op) -> Action {
+        let resource = if matches!(op, Op::CommitGroupOffsets { .. }) {
+            Resource::group(name)
+        } else {
+            Resource::topic(name)
+        };
+        Action {
+            phase,
+            resource,
+            op,
+            changes: vec![Change::set("k", None, "v")],
+            risks: vec![],
+            note: None,
+        }
+    }
+
+    fn plan(actions: Vec<Action>) -> Plan {
+        Plan::new(
+            "topology.toml".into(),
+            ClusterInfo::default(),
+            Observation {
+                fingerprint: "f".into(),
+                parts: BTreeMap::new(),
+            },
+            Scope::default(),
+            actions,
+            vec![],
+            vec![],
+            vec![],
+            vec![],
+        )
+    }
+
+    fn create(name: &str) -> Action {
+        action(
+            Phase::CreateTopics,
+            name,
+            Op::CreateTopic {
+                partitions: 1,
+                replication_factor: 1,
+                config: ConfigMap::new(),
+            },
+        )
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(f)
+    }
+
+    #[test]
+    fn phases_run_in_order_with_one_batch_each() {
+        let p = plan(vec![
+            action(Phase::Deletes, "old", Op::DeleteTopic),
+            action(
+                Phase::Configs,
+                "b",
+                Op::AlterConfigs {
+                    set: ConfigMap::new(),
+                    delete: BTreeSet::new(),
+                },
+            ),
+            create("a2"),
+            action(
+                Phase::GroupOffsets,
+                "g",
+                Op::CommitGroupOffsets {
+                    policy: OffsetPolicy::Earliest,
+                    topics: BTreeMap::new(),
+                },
+            ),
+            create("a1"),
+            action(
+                Phase::Partitions,
+                "c",
+                Op::CreatePartitions { from: 1, to: 2 },
+            ),
+        ]);
+        let fake = FakeCluster::default();
+        let report = block_on(apply(&p, &fake, &mut Quiet)).expect("not refused");
+        assert!(report.succeeded());
+        assert_eq!(
+            *fake.calls.borrow(),
+            [
+                "create a1,a2",
+                "wait a1,a2",
+                "partitions 1",
+                "configs 1",
+                "offsets g",
+                "delete old"
+            ]
+        );
+        assert_eq!(report.counts(), (3, 2, 1));
+    }
+
+    #[test]
+    fn a_failed_phase_stops_later_phases() {
+        let p = plan(vec![
+            create("good"),
+            create("bad"),
+            action(
+                Phase::Configs,
+                "x",
+                Op::AlterConfigs {
+                    set: ConfigMap::new(),
+                    delete: BTreeSet::new(),
+                },
+            ),
+        ]);
+        let fake = FakeCluster {
+            fail_create: Some("bad"),
+            ..Default::default()
+        };
+        let report = block_on(apply(&p, &fake, &mut Quiet)).expect("not refused");
+        let outcomes: Vec<(&str, &Outcome)> = report
+            .results
+            .iter()
+            .map(|(a, o)| (a.resource.name.as_str(), o))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("bad", &Outcome::Failed("InvalidReplicationFactor".into())),
+                ("good", &Outcome::Done),
+                ("x", &Outcome::NotAttempted),
+            ]
+        );
+        assert_eq!(*fake.calls.borrow(), ["create bad,good", "wait good"]);
+        assert_eq!(report.failed(), 1);
+    }
+
+    #[test]
+    fn refused_plans_write_nothing() {
+        let mut p = plan(vec![create("a")]);
+        p.refused.push(crate::plan::Refusal {
+            kind: crate::plan::RefusalKind::PartitionDecrease,
+            resource: Resource::topic("a"),
+            key: None,
+            before: None,
+            after: None,
+            message: "no".into(),
+        });
+        let fake = FakeCluster::default();
+        assert!(matches!(
+            block_on(apply(&p, &fake, &mut Quiet)),
+            Err(ApplyError::Refused(1))
+        ));
+        assert!(fake.calls.borrow().is_empty());
     }
 }

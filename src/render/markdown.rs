@@ -6,9 +6,9 @@
 //! the start of each, inside a `diff` fence so the forge colours additions and removals.
 
 use super::{
-    block_details, block_lines, blocks, cluster_text, drift_text, group_state_text, is_noop,
-    next_step, no_changes_line, over_budget, plural, topic_lag_text, unattached_drift, unstyled,
-    warning_entries, Block, Layout,
+    block_lines, blocks, drift_text, group_state_text, is_noop, next_step, no_changes_line,
+    over_budget, plural, topic_lag_text, unattached_drift, unstyled, warning_entries, Block,
+    Layout,
 };
 use crate::plan::Plan;
 
@@ -65,7 +65,11 @@ fn html(text: &str) -> String {
 pub fn markdown(plan: &Plan) -> String {
     let mut out = String::new();
     out.push_str(&format!("### topo plan · {}\n\n", code(&plan.topology)));
-    out.push_str(&format!("{}\n\n", escape(&cluster_text(plan))));
+    let brokers = plural(plan.cluster.brokers as usize, "broker", "brokers");
+    out.push_str(&format!(
+        "Cluster {} ({brokers})\n\n",
+        code(&plan.cluster.bootstrap)
+    ));
 
     let s = &plan.summary;
     out.push_str("| create | change | delete | refused | drift |\n");
@@ -204,10 +208,9 @@ fn details(block: &Block<'_>) -> String {
         label.push_str(&format!(" · {}", plural(risks, "risk", "risks")));
     }
     let summary = format!(
-        "<code>{} {}</code> {label} · {}",
+        "<code>{} {}</code> {label}",
         block.mark.glyph(),
-        html(&block.resource.to_string()),
-        html(&block_details(block))
+        html(&block.resource.to_string())
     );
     let body: Vec<String> = block_lines(
         block,

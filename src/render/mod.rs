@@ -163,6 +163,9 @@ impl Line {
 struct Block<'p> {
     resource: &'p Resource,
     mark: Mark,
+    /// What happens in one or two words: `create`, `update in place`, `refused`, ...
+    action: &'static str,
+    /// The action as the terminal shows it, e.g. `dead-letter of X`, `update in place, 1 refused`.
     label: String,
     /// Refused lines first, then lines carrying risks, then the rest in execution order.
     lines: Vec<Line>,
@@ -230,22 +233,24 @@ fn block<'p>(
 ) -> Block<'p> {
     let note = actions.iter().find_map(|a| a.note.clone());
     let has = |f: fn(&Op) -> bool| actions.iter().any(|a| f(&a.op));
-    let (mark, mut label) = if actions.is_empty() {
-        (Mark::Refused, "refused".to_string())
+    let (mark, action) = if actions.is_empty() {
+        (Mark::Refused, "refused")
     } else if has(|op| matches!(op, Op::CreateTopic { .. })) {
-        (Mark::Create, note.unwrap_or_else(|| "create".into()))
+        (Mark::Create, "create")
     } else if has(|op| matches!(op, Op::DeleteTopic)) {
-        (Mark::Delete, "delete".to_string())
+        (Mark::Delete, "delete")
     } else if actions
         .iter()
         .all(|a| matches!(a.op, Op::CommitGroupOffsets { .. }))
     {
-        (
-            Mark::Create,
-            note.unwrap_or_else(|| "commit start offsets".into()),
-        )
+        (Mark::Create, "commit start offsets")
     } else {
-        (Mark::Change, "update in place".to_string())
+        (Mark::Change, "update in place")
+    };
+    // The diff's note says it better where it has one ("dead-letter of ingestion-events").
+    let mut label = match (mark, note) {
+        (Mark::Create, Some(note)) => note,
+        _ => action.to_string(),
     };
     if !actions.is_empty() && !refusals.is_empty() {
         label.push_str(&format!(", {} refused", refusals.len()));
@@ -280,6 +285,7 @@ fn block<'p>(
     Block {
         resource,
         mark,
+        action,
         label,
         lines,
         loose_risks,
@@ -593,16 +599,14 @@ fn group_state_text(view: &GroupView) -> String {
     text
 }
 
-/// `lag 5000 over budget 1000; 6 partitions, worst partition 3 (2400)`
+/// `lag 24500 (over budget 10000) across 6 partitions, worst partition 2 (9000)`
 fn topic_lag_text(lag: &TopicLagView, budget: Option<i64>) -> String {
     let mut text = format!("lag {}", lag.lag);
     if let Some(budget) = budget {
-        text.push_str(&format!(" over budget {budget}"));
+        text.push_str(&format!(" (over budget {budget})"));
     }
-    text.push_str(&format!(
-        "; {}",
-        plural(lag.partitions.max(0) as usize, "partition", "partitions")
-    ));
+    let partitions = plural(lag.partitions.max(0) as usize, "partition", "partitions");
+    text.push_str(&format!(" across {partitions}"));
     if let Some((partition, worst)) = lag.worst {
         if worst > 0 {
             text.push_str(&format!(", worst partition {partition} ({worst})"));
@@ -643,53 +647,6 @@ fn drift_text(drift: &Drift) -> String {
             format!("group \"{group}\" lag {lag} on {topic} over budget {budget}")
         }
     }
-}
-
-/// Short per-resource description for tables: `partitions 6 → 8; 2 configs`.
-fn block_details(block: &Block<'_>) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for action in &block.actions {
-        parts.push(match &action.op {
-            Op::CreateTopic {
-                partitions,
-                replication_factor,
-                config,
-            } => {
-                let mut text = format!(
-                    "{}, rf {replication_factor}",
-                    plural(*partitions as usize, "partition", "partitions")
-                );
-                if !config.is_empty() {
-                    text.push_str(&format!(", {}", plural(config.len(), "config", "configs")));
-                }
-                if let Some(note) = &action.note {
-                    text.push_str(&format!(", {note}"));
-                }
-                text
-            }
-            Op::CreatePartitions { from, to } => format!("partitions {from} → {to}"),
-            Op::AlterConfigs { .. } => match action.changes.as_slice() {
-                [one] if one.to_default => format!("unset {}", one.key),
-                [one] => format!("config {}", one.key),
-                many => plural(many.len(), "config", "configs"),
-            },
-            Op::CommitGroupOffsets { policy, topics } => {
-                let names: Vec<&str> = topics.keys().map(String::as_str).collect();
-                format!("start at {} on {}", policy.name(), names.join(", "))
-            }
-            Op::DeleteTopic => "deletes the topic and its data".to_string(),
-        });
-    }
-    for refusal in &block.refusals {
-        let what = match (&refusal.key, &refusal.before, &refusal.after) {
-            (Some(k), Some(b), Some(a)) => format!("{k} {b} → {a}"),
-            (Some(k), None, Some(v)) | (Some(k), Some(v), None) => format!("{k} {v}"),
-            (Some(k), None, None) => k.clone(),
-            (None, ..) => refusal.message.clone(),
-        };
-        parts.push(format!("refused: {what}"));
-    }
-    parts.join("; ")
 }
 
 #[cfg(test)]

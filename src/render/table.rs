@@ -4,10 +4,10 @@
 //! Pure: returns the text, no IO. The table is laid out for a fixed width with terminal
 //! detection switched off, so it is the same in a terminal, a CI log and a snapshot.
 
-use comfy_table::{presets, ContentArrangement, Table};
+use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table, Width};
 
-use super::{block_details, blocks, drift_line, is_noop, no_changes_line, plan_line, Block, Mark};
-use crate::plan::{Plan, RiskKind};
+use super::{blocks, drift_line, is_noop, no_changes_line, plan_line, plural, Block, Mark};
+use crate::plan::{Op, Plan, RiskKind};
 
 /// Columns wrap inside this width instead of following the terminal's.
 const TABLE_WIDTH: u16 = 100;
@@ -21,8 +21,8 @@ fn risk_name(kind: RiskKind) -> &'static str {
     }
 }
 
-/// `! key remap, retention decrease`, `✗` for refused, empty when nothing is at stake.
-fn flag(block: &Block<'_>) -> String {
+/// One `! kind` per line, empty when the resource carries no risk.
+fn flag(block: &Block<'_>) -> Vec<String> {
     let mut kinds: Vec<RiskKind> = block
         .actions
         .iter()
@@ -30,31 +30,101 @@ fn flag(block: &Block<'_>) -> String {
         .collect();
     kinds.sort();
     kinds.dedup();
-    let mut parts = Vec::new();
-    if block.is_refused() {
-        parts.push("✗ refused".to_string());
-    }
-    if !kinds.is_empty() {
-        let names: Vec<&str> = kinds.into_iter().map(risk_name).collect();
-        parts.push(format!("! {}", names.join(", ")));
-    }
-    parts.join("; ")
+    kinds
+        .into_iter()
+        .map(|k| format!("! {}", risk_name(k)))
+        .collect()
 }
 
+/// The generic action word; the details column carries notes such as `dead-letter of X`.
 fn action(block: &Block<'_>) -> String {
-    // A resource with both actions and refusals keeps its action glyph: the label says the rest.
-    let mark = if block.actions.is_empty() {
-        Mark::Refused
-    } else {
-        block.mark
-    };
-    format!("{} {}", mark.glyph(), block.label)
+    let mut text = format!("{} {}", block.mark.glyph(), block.action);
+    if block.mark != Mark::Refused && block.is_refused() {
+        text.push_str(", refused");
+    }
+    text
+}
+
+/// What happens to the resource, one short entry per action or refusal: `partitions 6 → 8`,
+/// `2 configs`, `refused: partitions 12 → 6`.
+fn details(block: &Block<'_>) -> Vec<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for action in &block.actions {
+        parts.push(match &action.op {
+            Op::CreateTopic {
+                partitions,
+                replication_factor,
+                config,
+            } => {
+                let mut text = format!(
+                    "{}, rf {replication_factor}",
+                    plural(*partitions as usize, "partition", "partitions")
+                );
+                if !config.is_empty() {
+                    text.push_str(&format!(", {}", plural(config.len(), "config", "configs")));
+                }
+                if let Some(note) = &action.note {
+                    text.push_str(&format!(", {note}"));
+                }
+                text
+            }
+            Op::CreatePartitions { from, to } => format!("partitions {from} → {to}"),
+            Op::AlterConfigs { .. } => match action.changes.as_slice() {
+                [one] if one.to_default => format!("unset {}", one.key),
+                [one] => format!("config {}", one.key),
+                many => plural(many.len(), "config", "configs"),
+            },
+            Op::CommitGroupOffsets { policy, topics } => {
+                let names: Vec<&str> = topics.keys().map(String::as_str).collect();
+                format!("start at {} on {}", policy.name(), names.join(", "))
+            }
+            Op::DeleteTopic => "deletes the topic and its data".to_string(),
+        });
+    }
+    for refusal in &block.refusals {
+        let what = match (&refusal.key, &refusal.before, &refusal.after) {
+            (Some(k), Some(b), Some(a)) => format!("{k} {b} → {a}"),
+            (Some(k), None, Some(v)) | (Some(k), Some(v), None) => format!("{k} {v}"),
+            (Some(k), None, None) => k.clone(),
+            (None, ..) => refusal.message.clone(),
+        };
+        // In a refused-only row the action column already says so.
+        parts.push(if block.actions.is_empty() {
+            what
+        } else {
+            format!("refused: {what}")
+        });
+    }
+    parts
 }
 
 pub fn summary_table(plan: &Plan) -> String {
     let all = blocks(plan);
     let mut out = String::new();
     if !all.is_empty() {
+        let rows: Vec<[String; 4]> = all
+            .iter()
+            .map(|b| {
+                [
+                    b.resource.to_string(),
+                    action(b),
+                    details(b).join("\n"),
+                    flag(b).join("\n"),
+                ]
+            })
+            .collect();
+        // The action and risk columns are short and never wrap; resource names and details
+        // share the rest of the width.
+        let widest = |i: usize, header: &str| {
+            rows.iter()
+                .flat_map(|r| r[i].lines().map(|l| l.chars().count()))
+                .chain(std::iter::once(header.len()))
+                .max()
+                .unwrap_or(0)
+        };
+        let fixed = |n: usize| {
+            ColumnConstraint::Absolute(Width::Fixed(u16::try_from(n + 2).unwrap_or(u16::MAX)))
+        };
         let mut table = Table::new();
         table
             .load_preset(presets::UTF8_FULL_CONDENSED)
@@ -62,13 +132,13 @@ pub fn summary_table(plan: &Plan) -> String {
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_width(TABLE_WIDTH)
             .set_header(vec!["resource", "action", "details", "risk"]);
-        for block in &all {
-            table.add_row(vec![
-                block.resource.to_string(),
-                action(block),
-                block_details(block),
-                flag(block),
-            ]);
+        for (index, header) in [(1, "action"), (3, "risk")] {
+            if let Some(column) = table.column_mut(index) {
+                column.set_constraint(fixed(widest(index, header)));
+            }
+        }
+        for row in rows {
+            table.add_row(row.to_vec());
         }
         out.push_str(&table.to_string());
         out.push('\n');

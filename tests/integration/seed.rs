@@ -110,3 +110,29 @@ fn invalid_topology_is_refused_before_any_broker_contact() {
     assert!(run.stderr.contains("topology.toml:2:"), "{run:?}");
     assert!(!run.stderr.contains("cannot reach"), "{run:?}");
 }
+
+#[test]
+fn apply_output_snapshot() {
+    let topic = unique("snap");
+    let mut ws = Workspace::new(&seed_topology());
+    ws.env.insert("INGESTION_TOPIC".into(), topic.clone());
+    let run = ws.topo(&["apply", "--auto-approve"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let text = format!("--- stdout\n{}--- stderr\n{}", run.stdout, run.stderr);
+    insta::with_settings!({
+        snapshot_path => "../../snapshots/integration",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+        filters => vec![
+            (regex_escape(&topic).as_str(), "[TOPIC]"),
+            (r"127\.0\.0\.1:\d+", "[BOOTSTRAP]"),
+            (r"Fingerprint [0-9a-f]{32}", "Fingerprint [MD5]"),
+        ],
+    }, {
+        insta::assert_snapshot!("apply-seed", text);
+    });
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_string() } else { format!("\\{c}") }).collect()
+}

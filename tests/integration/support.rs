@@ -20,7 +20,7 @@ pub fn unique(label: &str) -> String {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_micros())
         .unwrap_or(0);
-    format!("it-{label}-{}-{n}", t % 1_000_000_000)
+    format!("it-{label}-{:09}-{n:03}", t % 1_000_000_000)
 }
 
 pub struct Run {
