@@ -88,16 +88,9 @@ fn start_offsets(
 ) {
     let resource = Resource::group(&spec.name);
     if let Some(group) = current {
+        // A group with commits is already positioned: initial_offsets only concerns new
+        // groups, so there is nothing to do and nothing worth a warning on every plan.
         if group.has_commits() {
-            out.warnings.push(Warning {
-                kind: WarningKind::GroupAlreadyPositioned,
-                resource,
-                keys: Vec::new(),
-                message: format!(
-                    "already has committed offsets; initial_offsets = \"{}\" applies only to new groups and is left alone",
-                    policy.name()
-                ),
-            });
             return;
         }
         if group.members > 0 {

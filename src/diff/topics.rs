@@ -43,7 +43,12 @@ pub(crate) fn diff_topics(
                 phase: Phase::Deletes,
                 resource: Resource::topic(name),
                 op: Op::DeleteTopic,
-                changes: vec![Change::unset("partitions", Some(topic.partitions.to_string()))],
+                changes: vec![Change {
+                    key: "partitions".into(),
+                    before: Some(topic.partitions.to_string()),
+                    after: None,
+                    to_default: false,
+                }],
                 risks: vec![Risk {
                     kind: RiskKind::DataLoss,
                     key: "partitions".into(),
@@ -188,7 +193,13 @@ pub fn values_equal(a: &str, b: &str) -> bool {
         return true;
     }
     if a.contains(',') || b.contains(',') {
-        let norm = |s: &str| s.split(',').map(str::trim).collect::<Vec<_>>().join(",");
+        // Kafka's list configs (cleanup.policy, throttled replicas) are sets: order and
+        // spacing carry no meaning.
+        fn norm(s: &str) -> Vec<&str> {
+            let mut items: Vec<&str> = s.split(',').map(str::trim).collect();
+            items.sort_unstable();
+            items
+        }
         return norm(a) == norm(b);
     }
     if let (Ok(x), Ok(y)) = (a.parse::<f64>(), b.parse::<f64>()) {
@@ -305,6 +316,7 @@ mod tests {
     #[test]
     fn values_compare_as_kafka_means_them() {
         assert!(values_equal("compact, delete", "compact,delete"));
+        assert!(values_equal("delete,compact", "compact,delete"));
         assert!(values_equal("0.50", "0.5"));
         assert!(values_equal("TRUE", "true"));
         assert!(!values_equal("snappy", "SNAPPY"));

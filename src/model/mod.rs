@@ -129,7 +129,7 @@ fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
 }
 
 /// `[policy]`: what topo may touch beyond the declared topics.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
     /// Live topics inside this scope are managed (orphans are reported, deletable by opt-in).
     /// Empty means: only the declared topics are managed.
@@ -138,16 +138,6 @@ pub struct Policy {
     pub delete_undeclared: bool,
     /// Live config overrides not in the file are removed (otherwise reported as unmanaged).
     pub remove_unmanaged_config: bool,
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            manage: Vec::new(),
-            delete_undeclared: false,
-            remove_unmanaged_config: false,
-        }
-    }
 }
 
 /// Kafka-internal and platform topics that topo never manages, whatever the scope says.

@@ -237,8 +237,6 @@ pub enum WarningKind {
     Orphan,
     /// A group consuming managed topics that the file does not declare.
     UnmanagedGroup,
-    /// A declared group has an initial-offset policy but already has commits.
-    GroupAlreadyPositioned,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -503,11 +503,23 @@ fn no_changes_line(plan: &Plan) -> String {
     format!("No changes. The cluster matches {}.", topology_name(plan))
 }
 
-/// What to do with the plan next; only worth saying when there is something to apply.
-fn next_step(plan: &Plan) -> Option<&'static str> {
-    plan.has_changes().then_some(
-        "`topo plan --out plan.json` to save, `topo apply plan.json` to apply exactly this.",
-    )
+/// What to do with the plan next. Apply takes a plan only as a whole and never one with a
+/// refusal, so a refused plan says so instead of suggesting an apply that would fail.
+fn next_step(plan: &Plan) -> Option<String> {
+    if plan.is_refused() {
+        Some(format!(
+            "apply is blocked by {}; change {} and plan again.",
+            plural(plan.refused.len(), "refused change", "refused changes"),
+            topology_name(plan)
+        ))
+    } else if plan.has_changes() {
+        Some(
+            "`topo plan --out plan.json` to save, `topo apply plan.json` to apply exactly this."
+                .to_string(),
+        )
+    } else {
+        None
+    }
 }
 
 /// What topo leaves alone, one entry per kind, each stating the rule that decides it.
@@ -562,9 +574,6 @@ fn warning_entries(plan: &Plan) -> Vec<(&'static str, String)> {
         ));
     }
 
-    for w in of(WarningKind::GroupAlreadyPositioned) {
-        out.push(("offsets kept:", format!("{}: {}", w.resource, w.message)));
-    }
     out
 }
 
@@ -620,7 +629,7 @@ fn topic_lag_text(lag: &TopicLagView, budget: Option<i64>) -> String {
 }
 
 /// Drift entries the groups section cannot attach to a shown topic line.
-fn unattached_drift<'p>(plan: &'p Plan) -> Vec<&'p Drift> {
+fn unattached_drift(plan: &Plan) -> Vec<&Drift> {
     let shown: BTreeSet<(&str, &str)> = plan
         .groups
         .iter()

@@ -198,6 +198,12 @@ fn plan_refusals_name_their_kind() {
         assert_eq!(plan.summary.refused, 1, "{name}");
         let text = human(&plan);
         assert!(text.contains("  ✗ "), "{name}: {text}");
+        // Apply never takes a plan with a refusal, so the plan must not suggest it.
+        assert!(
+            text.contains("apply is blocked by 1 refused change; change topology.toml"),
+            "{name}: {text}"
+        );
+        assert!(!text.contains("to apply exactly this"), "{name}: {text}");
         let table = render::summary_table(&plan);
         assert!(table.contains("refused"), "{name}: {table}");
         let md = render::markdown(&plan);

@@ -1,1 +1,366 @@
-//! (in progress)
+//! Consumer groups as declared resources on a real broker: topo commits starting offsets
+//! for a group that does not exist yet (and a real consumer then starts exactly there),
+//! reports lag over budget as drift, never touches a group that has members or commits,
+//! and `topo status` shows topics, dead-letter message counts and groups.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use rdkafka::Message;
+use topo::cluster::ffi;
+
+use crate::support::{admin, create_topic, seed_topology, unique, Workspace};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One topic (matching what `create_topic` made, so the plan has no topic changes) and one
+/// group on it with the given extra settings.
+fn topology(topic: &str, partitions: i32, group: &str, group_settings: &str) -> String {
+    format!(
+        "[topics.\"{topic}\"]\npartitions = {partitions}\nreplication_factor = 1\n\n\
+         [groups.\"{group}\"]\ntopics = [\"{topic}\"]\n{group_settings}"
+    )
+}
+
+/// Produces `count` messages to one partition (or, with `None`, wherever the client puts
+/// them), payloads `"{partition}-{i}"`, and waits until all are acknowledged.
+fn produce(topic: &str, partition: Option<i32>, count: usize) {
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", crate::broker::bootstrap())
+        .create()
+        .expect("producer");
+    for i in 0..count {
+        let payload = format!(
+            "{}-{i}",
+            partition.map_or("any".to_string(), |p| p.to_string())
+        );
+        let key = format!("tenant-{i}");
+        let mut record = BaseRecord::to(topic).key(&key).payload(&payload);
+        if let Some(p) = partition {
+            record = record.partition(p);
+        }
+        producer
+            .send(record)
+            .map_err(|(e, _)| e)
+            .expect("enqueue message");
+    }
+    producer.flush(TIMEOUT).expect("flush");
+}
+
+/// The group's committed offsets as `(topic, partition, offset)`, read with the plain
+/// admin call rather than topo's reader.
+fn committed(group: &str) -> Vec<(String, i32, i64)> {
+    ffi::list_consumer_group_offsets(&admin(), group, TIMEOUT).expect("list group offsets")
+}
+
+/// Member count and state of a group, as the broker describes it.
+fn describe(group: &str) -> ffi::GroupDescription {
+    ffi::describe_consumer_groups(&admin(), &[group.to_string()], TIMEOUT)
+        .expect("describe group")
+        .into_iter()
+        .next()
+        .expect("one description")
+}
+
+fn consumer(group: &str, topic: &str) -> BaseConsumer {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", crate::broker::bootstrap())
+        .set("group.id", group)
+        // Without a commit this consumer would start at the end and see nothing that was
+        // produced before it joined, so receiving old messages proves the commit was used.
+        .set("auto.offset.reset", "latest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    consumer.subscribe(&[topic]).expect("subscribe");
+    consumer
+}
+
+fn plan_json(run: &crate::support::Run) -> serde_json::Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("json plan ({e}): {run:?}"))
+}
+
+#[test]
+fn earliest_commits_the_log_start_and_a_consumer_starts_there() {
+    let topic = unique("grp-earliest");
+    let group = format!("{topic}-workers");
+    create_topic(&topic, 3, &[]);
+    for p in 0..3 {
+        produce(&topic, Some(p), 3);
+    }
+    let ws = Workspace::new(&topology(
+        &topic,
+        3,
+        &group,
+        "initial_offsets = \"earliest\"\n",
+    ));
+
+    let plan = ws.topo(&["plan", "--detailed-exitcode", "--format", "json"]);
+    assert_eq!(plan.code, 2, "{plan:?}");
+    let json = plan_json(&plan);
+    let actions = json["actions"].as_array().expect("actions");
+    assert_eq!(actions.len(), 1, "{plan:?}");
+    assert_eq!(actions[0]["op"], "commit_group_offsets", "{plan:?}");
+    assert_eq!(actions[0]["policy"], "earliest", "{plan:?}");
+    assert_eq!(actions[0]["resource"]["name"], group.as_str(), "{plan:?}");
+    assert_eq!(actions[0]["topics"][topic.as_str()], 3, "{plan:?}");
+    let human = ws.topo(&["plan"]);
+    assert!(human.stdout.contains(&group), "{human:?}");
+
+    let apply = ws.topo(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{apply:?}");
+    assert_eq!(
+        committed(&group),
+        (0..3).map(|p| (topic.clone(), p, 0)).collect::<Vec<_>>(),
+        "every partition committed at its log start"
+    );
+
+    let consumer = consumer(&group, &topic);
+    let deadline = Instant::now() + TIMEOUT;
+    let mut seen = BTreeSet::new();
+    while seen.len() < 9 && Instant::now() < deadline {
+        if let Some(message) = consumer.poll(Duration::from_millis(200)) {
+            let m = message.expect("consume");
+            let payload = String::from_utf8_lossy(m.payload().unwrap_or_default()).into_owned();
+            seen.insert((m.partition(), m.offset(), payload));
+        }
+    }
+    let expected: BTreeSet<(i32, i64, String)> = (0..3)
+        .flat_map(|p| (0..3).map(move |i| (p, i64::from(i), format!("{p}-{i}"))))
+        .collect();
+    assert_eq!(
+        seen, expected,
+        "the consumer read every message from offset 0"
+    );
+
+    // The group now has commits: the policy is satisfied and nothing is left to do.
+    drop(consumer);
+    let again = ws.topo(&["plan", "--detailed-exitcode"]);
+    assert_eq!(again.code, 0, "{again:?}");
+}
+
+#[test]
+fn latest_commits_the_log_end() {
+    let topic = unique("grp-latest");
+    let group = format!("{topic}-workers");
+    create_topic(&topic, 2, &[]);
+    produce(&topic, Some(0), 3);
+    produce(&topic, Some(1), 5);
+    let ws = Workspace::new(&topology(
+        &topic,
+        2,
+        &group,
+        "initial_offsets = \"latest\"\n",
+    ));
+
+    let apply = ws.topo(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{apply:?}");
+    assert_eq!(
+        committed(&group),
+        vec![(topic.clone(), 0, 3), (topic.clone(), 1, 5)]
+    );
+}
+
+#[test]
+fn lag_over_budget_is_drift_and_under_budget_is_not() {
+    let topic = unique("grp-lag");
+    let group = format!("{topic}-workers");
+    create_topic(&topic, 2, &[]);
+    let ws = Workspace::new(&topology(
+        &topic,
+        2,
+        &group,
+        "initial_offsets = \"earliest\"\nlag_budget = 5\n",
+    ));
+    let apply = ws.topo(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{apply:?}");
+    assert_eq!(
+        committed(&group),
+        vec![(topic.clone(), 0, 0), (topic.clone(), 1, 0)]
+    );
+
+    // At the budget is still within it.
+    produce(&topic, Some(0), 5);
+    let under = ws.topo(&["plan", "--detailed-exitcode", "--format", "json"]);
+    assert_eq!(under.code, 0, "{under:?}");
+    assert_eq!(
+        plan_json(&under)["drift"],
+        serde_json::json!([]),
+        "{under:?}"
+    );
+
+    produce(&topic, Some(1), 5);
+    let over = ws.topo(&["plan", "--detailed-exitcode", "--format", "json"]);
+    assert_eq!(over.code, 2, "{over:?}");
+    assert_eq!(
+        plan_json(&over)["drift"],
+        serde_json::json!([{
+            "kind": "lag_over_budget",
+            "group": group,
+            "topic": topic,
+            "lag": 10,
+            "budget": 5,
+        }]),
+        "{over:?}"
+    );
+
+    let status = ws.topo(&["status"]);
+    assert_eq!(status.code, 0, "{status:?}");
+    let row = row(&status.stdout, &group).unwrap_or_else(|| panic!("no group row: {status:?}"));
+    assert_eq!(row[1], "empty", "{status:?}");
+    assert_eq!(row[3], topic, "{status:?}");
+    assert_eq!(row[4], "10", "{status:?}");
+    assert_eq!(row[5], "p0: 5", "{status:?}");
+    assert_eq!(row[6], "5", "{status:?}");
+    assert_eq!(row[7], "yes", "{status:?}");
+}
+
+#[test]
+fn group_with_an_active_member_is_refused_and_left_alone() {
+    let topic = unique("grp-active");
+    let group = format!("{topic}-workers");
+    create_topic(&topic, 2, &[]);
+    produce(&topic, Some(0), 2);
+
+    // A running worker that has joined but never committed.
+    let member = consumer(&group, &topic);
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let _ = member.poll(Duration::from_millis(100));
+        let d = describe(&group);
+        let assigned: usize = d.members.iter().map(|m| m.assignment.len()).sum();
+        if d.state == "Stable" && assigned == 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "group never settled: {d:?}");
+    }
+    assert!(committed(&group).is_empty());
+
+    let ws = Workspace::new(&topology(
+        &topic,
+        2,
+        &group,
+        "initial_offsets = \"earliest\"\n",
+    ));
+    let plan = ws.topo(&["plan", "--format", "json"]);
+    assert_eq!(plan.code, 1, "{plan:?}");
+    let json = plan_json(&plan);
+    assert_eq!(json["refused"][0]["kind"], "active_group", "{plan:?}");
+    assert_eq!(
+        json["refused"][0]["resource"]["name"],
+        group.as_str(),
+        "{plan:?}"
+    );
+    assert!(
+        json["actions"].as_array().is_some_and(Vec::is_empty),
+        "{plan:?}"
+    );
+
+    let apply = ws.topo(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 1, "{apply:?}");
+    assert!(
+        committed(&group).is_empty(),
+        "apply must not commit for a group with members"
+    );
+    assert_eq!(
+        describe(&group).members.len(),
+        1,
+        "the member is still there"
+    );
+    drop(member);
+}
+
+#[test]
+fn group_with_commits_gets_a_warning_and_no_action() {
+    let topic = unique("grp-positioned");
+    let group = format!("{topic}-workers");
+    create_topic(&topic, 2, &[]);
+    produce(&topic, Some(0), 4);
+    // Positioned by someone else (a previous deployment, an operator's reset).
+    let offsets = vec![(topic.clone(), 0, 2), (topic.clone(), 1, 0)];
+    let altered = ffi::alter_consumer_group_offsets(&admin(), &group, &offsets, TIMEOUT)
+        .expect("alter offsets");
+    assert!(altered.iter().all(|(_, r)| r.is_ok()), "{altered:?}");
+
+    let ws = Workspace::new(&topology(
+        &topic,
+        2,
+        &group,
+        "initial_offsets = \"latest\"\n",
+    ));
+    let plan = ws.topo(&["plan", "--detailed-exitcode", "--format", "json"]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    let json = plan_json(&plan);
+    assert!(
+        json["actions"].as_array().is_some_and(Vec::is_empty),
+        "{plan:?}"
+    );
+    let warning = json["warnings"]
+        .as_array()
+        .and_then(|ws| ws.iter().find(|w| w["kind"] == "group_already_positioned"))
+        .unwrap_or_else(|| panic!("no group_already_positioned warning: {plan:?}"));
+    assert_eq!(warning["resource"]["name"], group.as_str(), "{plan:?}");
+
+    let apply = ws.topo(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{apply:?}");
+    assert_eq!(committed(&group), offsets, "apply left the commits alone");
+}
+
+#[test]
+fn status_shows_seed_topics_dlq_messages_and_groups() {
+    let topic = unique("status-events");
+    let dlq = format!("{topic}-dlq");
+    let mut ws = Workspace::new(&seed_topology());
+    ws.env.insert("INGESTION_TOPIC".into(), topic.clone());
+    let apply = ws.topo(&["apply", "--auto-approve"]);
+    assert_eq!(apply.code, 0, "{apply:?}");
+
+    produce(&dlq, None, 3);
+    let status = ws.topo(&["status"]);
+    assert_eq!(status.code, 0, "{status:?}");
+    let out = &status.stdout;
+
+    let main = row(out, &topic).unwrap_or_else(|| panic!("no row for {topic}: {status:?}"));
+    assert_eq!(main[1], "6", "{status:?}");
+    assert_eq!(main[2], "1", "{status:?}");
+    assert_eq!(main[3], "604800000 (7d)", "{status:?}");
+    assert_eq!(main[4], "delete", "{status:?}");
+    assert_eq!(main[5], "0", "{status:?}");
+
+    let dead = row(out, &dlq).unwrap_or_else(|| panic!("no row for {dlq}: {status:?}"));
+    assert_eq!(dead[1], "3", "{status:?}");
+    assert_eq!(dead[3], "2592000000 (30d)", "{status:?}");
+    assert_eq!(dead[5], "3", "three dead letters: {status:?}");
+    assert!(dead[6].contains(&format!("dlq of {topic}")), "{status:?}");
+
+    for group in [
+        format!("{topic}-extraction-workers"),
+        format!("{topic}-dlq-processor"),
+    ] {
+        let g = row(out, &group).unwrap_or_else(|| panic!("no row for {group}: {status:?}"));
+        assert_eq!(g[1], "absent", "{status:?}");
+    }
+}
+
+/// The cells of the table row whose first cell is exactly `first`.
+fn row(text: &str, first: &str) -> Option<Vec<String>> {
+    text.lines()
+        .map(cells)
+        .find(|c| c.first().map(String::as_str) == Some(first))
+}
+
+/// Cells of one comfy-table row, trimmed; empty for border lines.
+fn cells(line: &str) -> Vec<String> {
+    let line = line.trim();
+    if !line.starts_with('│') {
+        return Vec::new();
+    }
+    line.trim_matches('│')
+        .split('│')
+        .map(|c| c.trim().to_string())
+        .collect()
+}
