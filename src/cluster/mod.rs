@@ -342,17 +342,51 @@ impl Connection {
         parts: &[(String, i32)],
         spec: ffi::OffsetSpec,
     ) -> Result<BTreeMap<(String, i32), i64>, ClusterError> {
-        if parts.is_empty() {
-            return Ok(BTreeMap::new());
-        }
-        let timeout = self.settings.timeout;
-        let results =
-            tokio::task::block_in_place(|| ffi::list_offsets(&self.admin, parts, spec, timeout))
-                .map_err(|e| request("ListOffsets", e))?;
-        Ok(results
+        Ok(self
+            .list_offsets_settled(parts, spec)
+            .map_err(|e| request("ListOffsets", e))?
             .into_iter()
             .filter_map(|(k, r)| r.ok().map(|o| (k, o)))
             .collect())
+    }
+
+    /// ListOffsets for many partitions at once, retrying those whose leader is not settled
+    /// yet: right after a create or partition change, the broker and librdkafka's metadata
+    /// cache take a moment to agree on leadership.
+    pub(crate) fn list_offsets_settled(
+        &self,
+        parts: &[(String, i32)],
+        spec: ffi::OffsetSpec,
+    ) -> Result<BTreeMap<(String, i32), Result<i64, ffi::BrokerError>>, ffi::FfiError> {
+        // librdkafka rejects a request naming a partition twice; the set also sorts.
+        let mut pending: Vec<(String, i32)> = parts
+            .iter()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let timeout = self.settings.timeout;
+        let deadline = Instant::now() + timeout;
+        let mut done = BTreeMap::new();
+        while !pending.is_empty() {
+            let results = tokio::task::block_in_place(|| {
+                ffi::list_offsets(&self.admin, &pending, spec, timeout)
+            })?;
+            let settling = Instant::now() < deadline;
+            pending = Vec::new();
+            for (k, r) in results {
+                match &r {
+                    Err(e) if settling && leadership_settling(&e.code) => pending.push(k),
+                    _ => {
+                        done.insert(k, r);
+                    }
+                }
+            }
+            if !pending.is_empty() {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        }
+        Ok(done)
     }
 
     /// One CreateTopics request for all topics.
@@ -543,9 +577,9 @@ impl Connection {
             OffsetPolicy::Earliest => ffi::OffsetSpec::Earliest,
             OffsetPolicy::Latest => ffi::OffsetSpec::Latest,
         };
-        let positions =
-            tokio::task::block_in_place(|| ffi::list_offsets(&self.admin, &parts, spec, timeout))
-                .map_err(|e| e.to_string())?;
+        let positions = self
+            .list_offsets_settled(&parts, spec)
+            .map_err(|e| e.to_string())?;
         let mut offsets = Vec::with_capacity(positions.len());
         for ((t, p), r) in positions {
             let o = r.map_err(|e| format!("{t}[{p}]: {e}"))?;
@@ -565,6 +599,20 @@ impl Connection {
             Err(failures.join("; "))
         }
     }
+}
+
+/// Per-partition errors that mean "ask again shortly" rather than "this is wrong".
+fn leadership_settling(code: &str) -> bool {
+    matches!(
+        code,
+        "NotLeaderForPartition"
+            | "LeaderNotAvailable"
+            | "UnknownTopicOrPartition"
+            | "NoEnt"
+            | "FencedLeaderEpoch"
+            | "UnknownLeaderEpoch"
+            | "OffsetNotAvailable"
+    )
 }
 
 fn request(op: &'static str, e: ffi::FfiError) -> ClusterError {

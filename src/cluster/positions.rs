@@ -2,7 +2,7 @@
 //! count what a topic holds rather than how far a group has read it, such as the message
 //! count of a dead-letter topic in `topo status`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::{ffi, request, ClusterError, Connection};
 
@@ -19,24 +19,12 @@ impl Connection {
         &self,
         partitions: &[(String, i32)],
     ) -> Result<BTreeMap<(String, i32), (i64, i64)>, ClusterError> {
-        // librdkafka rejects a request naming a partition twice; the set also sorts.
-        let unique: Vec<(String, i32)> = partitions
-            .iter()
-            .cloned()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        if unique.is_empty() {
-            return Ok(BTreeMap::new());
-        }
-        let timeout = self.settings.timeout;
-        let (starts, ends) = tokio::task::block_in_place(|| {
-            let starts =
-                ffi::list_offsets(&self.admin, &unique, ffi::OffsetSpec::Earliest, timeout)?;
-            let ends = ffi::list_offsets(&self.admin, &unique, ffi::OffsetSpec::Latest, timeout)?;
-            Ok::<_, ffi::FfiError>((starts, ends))
-        })
-        .map_err(|e| request("ListOffsets", e))?;
+        let starts = self
+            .list_offsets_settled(partitions, ffi::OffsetSpec::Earliest)
+            .map_err(|e| request("ListOffsets", e))?;
+        let ends = self
+            .list_offsets_settled(partitions, ffi::OffsetSpec::Latest)
+            .map_err(|e| request("ListOffsets", e))?;
         let starts: BTreeMap<(String, i32), i64> = starts
             .into_iter()
             .filter_map(|(k, r)| r.ok().map(|o| (k, o)))

@@ -273,7 +273,7 @@ fn subset_of(key: &str, raw: &Raw, allowed: &[&str]) -> Result<Normalised, Probl
     let items = list_items(
         key,
         raw,
-        "a string such as \"delete\" or \"delete,compact\"",
+        "a string such as \"delete,compact\" or an array of strings",
     )?;
     if items.is_empty() {
         // Kafka 4.x accepts an empty policy list and keeps every segment forever; valid,
@@ -303,7 +303,11 @@ fn subset_of(key: &str, raw: &Raw, allowed: &[&str]) -> Result<Normalised, Probl
 }
 
 fn throttled_replicas(key: &str, raw: &Raw) -> Result<String, Problem> {
-    let items = list_items(key, raw, "a string such as \"*\" or \"0:1,1:2\"")?;
+    let items = list_items(
+        key,
+        raw,
+        "a string such as \"*\" or \"0:1,1:2\", or an array of strings",
+    )?;
     if items.len() == 1 && items[0] == "*" {
         return Ok("*".into());
     }

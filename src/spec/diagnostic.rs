@@ -151,6 +151,16 @@ impl<'s> SourceMap<'s> {
         at
     }
 
+    /// 0-based index of the line holding `offset`.
+    fn line_index(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&s| s <= offset) - 1
+    }
+
+    /// 1-based line number of `offset`.
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
+        self.line_index(self.floor(offset)) + 1
+    }
+
     pub(crate) fn diagnostic(
         &self,
         severity: Severity,
@@ -160,7 +170,7 @@ impl<'s> SourceMap<'s> {
     ) -> Diagnostic {
         let start = self.floor(span.start);
         let end = self.floor(span.end.max(start));
-        let index = self.line_starts.partition_point(|&s| s <= start) - 1;
+        let index = self.line_index(start);
         let line_start = self.line_starts[index];
         let line_end = self.source[line_start..]
             .find('\n')

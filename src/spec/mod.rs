@@ -83,3 +83,89 @@ pub fn load(
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    /// `(line, col, message)` of every diagnostic, errors and warnings alike.
+    fn problems(source: &str) -> Vec<(usize, usize, String)> {
+        let all = match load("t.toml", source, &no_env) {
+            Ok(loaded) => loaded.warnings,
+            Err(d) => d.0,
+        };
+        all.into_iter()
+            .map(|d| (d.line, d.col, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_table_defined_twice_does_not_stop_validation() {
+        let p = problems("[topics.a]\npartitions = 1\n[topics.a]\nreplication_factor = 0\n");
+        assert_eq!(
+            p,
+            vec![
+                (3, 9, "`a` is defined twice".to_string()),
+                (
+                    4,
+                    22,
+                    "`replication_factor` must be between 1 and 32767, got 0".to_string()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn other_syntax_errors_stop_before_validation() {
+        let p = problems("a = [\n[topics.x]\npartitions = 0\n");
+        assert!(
+            p.iter().all(|(_, _, m)| m.starts_with("invalid TOML")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn a_typo_is_reported_once() {
+        let p = problems("[topics.a]\npartiton = 1\nreplication_factr = 1\n");
+        assert_eq!(p.len(), 2, "{p:?}");
+        let p = problems(
+            "[defaults]\npartitions = 0\nreplication_factor = 1\n[topics.a]\n[topics.b]\n",
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
+    }
+
+    #[test]
+    fn interpolation_errors_point_inside_plain_strings_only() {
+        let p = problems("[cluster]\nbootstrap_servers = \"h:${PORT}\"\n");
+        assert_eq!((p[0].0, p[0].1), (2, 24), "{p:?}");
+        // With an escape before it, source and decoded offsets differ: the whole string.
+        let p = problems("[cluster]\nbootstrap_servers = \"\\u0068:${PORT}\"\n");
+        assert_eq!(p[0].1, 21);
+    }
+
+    #[test]
+    fn diagnostics_come_in_source_order() {
+        let p = problems(
+            "[topics.z]\npartitions = 0\nreplication_factor = 1\n\
+             [topics.a]\npartitions = 1\nreplication_factor = 0\n",
+        );
+        let lines: Vec<usize> = p.iter().map(|(l, _, _)| *l).collect();
+        assert_eq!(lines, vec![2, 6]);
+    }
+
+    #[test]
+    fn warnings_alone_do_not_fail() {
+        let loaded = load("t.toml", "[groups.g]\ntopics = [\"elsewhere\"]\n", &no_env);
+        let loaded = match loaded {
+            Ok(l) => l,
+            Err(d) => panic!("{d}"),
+        };
+        assert_eq!(loaded.warnings.len(), 1);
+        assert_eq!(loaded.warnings[0].severity, Severity::Warning);
+        assert!(loaded.desired.groups.contains_key("g"));
+    }
+}

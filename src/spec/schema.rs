@@ -100,8 +100,9 @@ fn topic_config() -> Value {
     })
 }
 
-/// The schema as pretty JSON with a trailing newline; byte-for-byte deterministic, so the
-/// committed `docs/topology.schema.json` can be compared against it.
+/// The schema as pretty JSON, byte-for-byte deterministic. Without a trailing newline, so
+/// `topo schema > docs/topology.schema.json` (which prints it as a line) reproduces the
+/// committed file exactly.
 pub fn json_schema() -> String {
     let partitioners: Vec<&str> = Partitioner::ALL.iter().map(|p| p.name()).collect();
     let schema = json!({
@@ -257,9 +258,7 @@ pub fn json_schema() -> String {
             }
         }
     });
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    text.push('\n');
-    text
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
 
 #[cfg(test)]

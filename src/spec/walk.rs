@@ -195,9 +195,7 @@ impl<'a> Ctx<'a> {
 
     /// 1-based line of a span, for "first declared on line N" hints.
     pub(crate) fn line_of(&self, span: &Span) -> usize {
-        self.map
-            .diagnostic(Severity::Warning, span.clone(), String::new(), None)
-            .line
+        self.map.line_of(span.start)
     }
 
     /// Narrows `range` (bytes of the decoded string) to the source, when the string is
@@ -247,19 +245,58 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Reports every key of `t` not in `allowed`, suggesting the closest allowed key.
-    fn check_keys(&mut self, t: &DeTable<'_>, allowed: &[&str], place: &str) {
-        for (k, _) in t.iter() {
+    /// Reports every key of `t` not in `allowed`, suggesting the closest allowed key (or,
+    /// where a `config` table is allowed, the topic config it resembles). Returns the
+    /// keys suggested, so callers can avoid a second error for the key the typo was
+    /// meant to be ("no partition count" after `partiton = 3`).
+    ///
+    /// `named` is `(section, name)` for tables keyed by a name (topics, groups): there an
+    /// unknown sub-table usually means an unquoted dotted name, `[topics.orders.v1]`.
+    fn check_keys(
+        &mut self,
+        t: &DeTable<'_>,
+        allowed: &[&'static str],
+        place: &str,
+        named: Option<(&str, &str)>,
+    ) -> Vec<&'static str> {
+        let mut suggested = Vec::new();
+        for (k, v) in t.iter() {
             let key: &str = k.get_ref();
-            if !allowed.contains(&key) {
-                let help = suggest::help(key, allowed.iter().copied());
+            if allowed.contains(&key) {
+                continue;
+            }
+            if let (Some((section, name)), DeValue::Table(_)) = (named, v.get_ref()) {
                 self.error(
                     &k.span(),
                     format!("unknown key `{key}` in {place}"),
-                    Some(help),
+                    Some(format!(
+                        "a name containing dots must be quoted: [{section}.\"{name}.{key}\"]"
+                    )),
                 );
+                continue;
             }
+            let help = match suggest::closest(key, allowed.iter().copied()) {
+                Some(c) => {
+                    suggested.push(c);
+                    format!("did you mean `{c}`?")
+                }
+                None => match suggest::closest(key, catalogue::keys()) {
+                    Some(c) if allowed.contains(&"config") => format!(
+                        "topic configs go in the `config` table: config = {{ \"{c}\" = ... }}"
+                    ),
+                    _ => format!(
+                        "expected one of: {}",
+                        suggest::list(allowed.iter().copied())
+                    ),
+                },
+            };
+            self.error(
+                &k.span(),
+                format!("unknown key `{key}` in {place}"),
+                Some(help),
+            );
         }
+        suggested
     }
 
     /// A string value, interpolated.
@@ -431,7 +468,13 @@ impl<'a> Ctx<'a> {
     /// A config table: every key checked against the catalogue, every value normalised.
     fn config(&mut self, v: &Value<'_>, place: &str) -> Config {
         let mut out = Config::new();
-        let Some(table) = self.expect_table(v, &format!("`config` of {place}")) else {
+        let DeValue::Table(table) = v.get_ref() else {
+            let found = type_name(v.get_ref());
+            self.error(
+                &v.span(),
+                format!("`config` of {place} must be a table, found {found}"),
+                Some("write config = { \"retention.ms\" = \"7d\", ... }".into()),
+            );
             return out;
         };
         for (k, value) in table.iter() {
@@ -536,6 +579,7 @@ impl<'a> Ctx<'a> {
                 }
                 Raw::List(out)
             }
+            DeValue::Array(_) => Raw::Other("an array with non-string entries"),
             other => Raw::Other(type_name(other)),
         })
     }
@@ -612,7 +656,7 @@ fn cluster(ctx: &mut Ctx<'_>, v: &Value<'_>) -> ClusterSpec {
     let Some(t) = ctx.expect_table(v, "`cluster`") else {
         return spec;
     };
-    ctx.check_keys(t, CLUSTER_KEYS, "[cluster]");
+    ctx.check_keys(t, CLUSTER_KEYS, "[cluster]", None);
     if let Some(v) = t.get("bootstrap_servers") {
         if let Some(s) = ctx.string(v, "`bootstrap_servers`") {
             if s.trim().is_empty() {
@@ -678,7 +722,14 @@ fn defaults(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Defaults {
     let Some(t) = ctx.expect_table(v, "`defaults`") else {
         return d;
     };
-    ctx.check_keys(t, DEFAULTS_KEYS, "[defaults]");
+    let meant = ctx.check_keys(t, DEFAULTS_KEYS, "[defaults]", None);
+    // A misspelt default was reported once; topics relying on it need not repeat it.
+    if meant.contains(&"partitions") {
+        d.partitions = Some(Field::Invalid);
+    }
+    if meant.contains(&"replication_factor") {
+        d.replication_factor = Some(Field::Invalid);
+    }
     if let Some(v) = t.get("partitions") {
         d.partitions = Some(ctx.partitions(v));
     }
@@ -719,8 +770,21 @@ fn topics(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<TopicDecl> {
             keys_file: None,
             dlq: None,
         };
-        if let Some(t) = ctx.expect_table(value, &format!("topic `{shown}`")) {
-            topic_body(ctx, t, &shown, &mut decl);
+        match value.get_ref() {
+            DeValue::Table(t) => topic_body(ctx, t, &shown, &mut decl),
+            other => {
+                let found = type_name(other);
+                ctx.error(
+                    &value.span(),
+                    format!("topic `{shown}` must be a table, found {found}"),
+                    Some(format!(
+                        "declare it as [topics.\"{raw}\"] with `partitions = ...` and the rest below"
+                    )),
+                );
+                // Its settings are unknown, not missing: say nothing more about them.
+                decl.partitions = Field::Invalid;
+                decl.replication_factor = Field::Invalid;
+            }
         }
         out.push(decl);
     }
@@ -729,7 +793,22 @@ fn topics(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<TopicDecl> {
 
 fn topic_body(ctx: &mut Ctx<'_>, t: &DeTable<'_>, shown: &str, decl: &mut TopicDecl) {
     let place = format!("topic `{shown}`");
-    ctx.check_keys(t, TOPIC_KEYS, &place);
+    let meant = ctx.check_keys(t, TOPIC_KEYS, &place, Some(("topics", &decl.raw)));
+    if meant.contains(&"partitions") {
+        decl.partitions = Field::Invalid;
+    }
+    if meant.contains(&"replication_factor") {
+        decl.replication_factor = Field::Invalid;
+    }
+    // `[topics.orders.v1]` makes an implicit topic `orders`; its missing settings are
+    // not the user's mistake, the unquoted name is (reported just above).
+    let split_name = t
+        .iter()
+        .any(|(k, v)| !TOPIC_KEYS.contains(&k.get_ref().as_ref()) && v.get_ref().is_table());
+    if split_name {
+        decl.partitions = decl.partitions.or(Field::Invalid);
+        decl.replication_factor = decl.replication_factor.or(Field::Invalid);
+    }
     if let Some(v) = t.get("partitions") {
         decl.partitions = ctx.partitions(v);
     }
@@ -778,7 +857,7 @@ fn dlq(ctx: &mut Ctx<'_>, key_span: &Span, v: &Value<'_>, parent: &str) -> Optio
         DeValue::Boolean(false) => None,
         DeValue::Table(t) => {
             let place = format!("the dead-letter settings of `{parent}`");
-            ctx.check_keys(t, DLQ_KEYS, &place);
+            ctx.check_keys(t, DLQ_KEYS, &place, None);
             if let Some(v) = t.get("name") {
                 d.name = match ctx.string(v, "`name`") {
                     Some(s) => Field::Set((s, v.span())),
@@ -846,8 +925,13 @@ fn groups(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<GroupDecl> {
 }
 
 fn group_body(ctx: &mut Ctx<'_>, t: &DeTable<'_>, shown: &str, decl: &mut GroupDecl) {
-    ctx.check_keys(t, GROUP_KEYS, &format!("group `{shown}`"));
+    let place = format!("group `{shown}`");
+    ctx.check_keys(t, GROUP_KEYS, &place, Some(("groups", &decl.raw)));
+    let split_name = t
+        .iter()
+        .any(|(k, v)| !GROUP_KEYS.contains(&k.get_ref().as_ref()) && v.get_ref().is_table());
     match t.get("topics") {
+        None if split_name => {}
         None => ctx.error(
             &decl.span,
             format!("group `{shown}` does not say which topics it consumes"),
@@ -901,7 +985,7 @@ fn policy(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Policy {
     let Some(t) = ctx.expect_table(v, "`policy`") else {
         return p;
     };
-    ctx.check_keys(t, POLICY_KEYS, "[policy]");
+    ctx.check_keys(t, POLICY_KEYS, "[policy]", None);
     for (key, glob) in [("prefixes", false), ("patterns", true)] {
         let Some(v) = t.get(key) else {
             continue;

@@ -141,6 +141,10 @@ fn seed_topology_expands_to_the_ingestion_pipeline() {
             ),
         ]
     );
+    assert!(desired
+        .groups
+        .values()
+        .all(|g| g.initial_offsets == Some(topo::model::OffsetPolicy::Earliest)));
     assert!(desired.policy.manage.is_empty());
     assert!(!desired.policy.delete_undeclared);
 }
@@ -416,12 +420,13 @@ fn json_schema_is_valid_and_describes_every_section() {
     assert!(config.get("min.insync.replicas").is_some());
 }
 
-/// `docs/topology.schema.json` is generated: `TOPO_BLESS=1 cargo test --test core spec`
-/// rewrites it from `json_schema()`; otherwise a stale copy fails this test.
+/// `docs/topology.schema.json` is generated: it is what `topo schema` prints (the schema
+/// plus a newline). `TOPO_BLESS=1 cargo test --test core spec` rewrites it; otherwise a
+/// stale copy fails this test.
 #[test]
 fn committed_schema_matches_json_schema() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/topology.schema.json");
-    let generated = spec::json_schema();
+    let generated = format!("{}\n", spec::json_schema());
     if std::env::var_os("TOPO_BLESS").is_some() {
         std::fs::write(&path, &generated).unwrap();
     }

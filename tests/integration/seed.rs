@@ -22,7 +22,7 @@ fn seed_topology_plans_applies_and_converges() {
     assert!(
         first
             .stdout
-            .contains("Plan: 2 to create, 0 to change, 0 to delete, 0 refused."),
+            .contains("Plan: 4 to create, 0 to change, 0 to delete, 0 refused."),
         "{first:?}"
     );
 
@@ -31,7 +31,7 @@ fn seed_topology_plans_applies_and_converges() {
     assert!(
         apply
             .stdout
-            .contains("Apply complete: 2 created, 0 changed, 0 deleted."),
+            .contains("Apply complete: 4 created, 0 changed, 0 deleted."),
         "{apply:?}"
     );
 
