@@ -595,7 +595,7 @@ impl Bench {
 fn run(args: &[String]) -> Res<()> {
     let opts = options(args)?;
     let bootstrap = opt(&opts, "bootstrap")?.to_string();
-    let topo = PathBuf::from(opt(&opts, "topo")?);
+    let topo = std::fs::canonicalize(opt(&opts, "topo")?)?;
     let work = PathBuf::from(opt(&opts, "work")?);
     let partitions: i32 = opt(&opts, "partitions")?.parse()?;
     let sizes: Vec<usize> = opt(&opts, "sizes")?

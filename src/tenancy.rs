@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use comfy_table::{presets, CellAlignment, Table};
+use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 
 use crate::app;
 use crate::cli::{ClusterArgs, FileArgs};
@@ -125,12 +125,25 @@ pub const CLIENT_NOTE: &str = "note: Java clients use murmur2 and librdkafka cli
 (confluent-kafka, rdkafka) default to crc32-based `consistent_random`, so the md5 mapping \
 is only where keys land if producers set the partition explicitly.";
 
-fn new_table(header: &[&str]) -> Table {
+/// A table laid out for `width` columns, or unwrapped without one. The width is decided by
+/// the caller (the terminal's, at the IO edge), never detected here, so the same inputs
+/// always render the same text.
+fn new_table(header: &[&str], width: Option<u16>) -> Table {
     let mut table = Table::new();
-    // Fixed layout: the output must not depend on the terminal it is printed to.
+    table.force_no_tty();
     table.load_preset(presets::UTF8_FULL_CONDENSED);
+    if let Some(width) = width {
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+        table.set_width(width);
+    }
     table.set_header(header.iter().copied());
     table
+}
+
+/// The width of the terminal standard output goes to, if it is one: tables then wrap to
+/// fit instead of breaking every line; piped output stays unwrapped for tools.
+fn terminal_width() -> Option<u16> {
+    Table::new().width()
 }
 
 fn align_right(table: &mut Table, columns: &[usize]) {
@@ -148,8 +161,13 @@ fn partition_line(p: Partitioner, key: &str, partitions: i32) -> Result<String, 
 }
 
 /// Every partitioner side by side for one key, followed by [`CLIENT_NOTE`].
-fn all_partitioners(key: &str, partitions: i32, context: &str) -> Result<String, String> {
-    let mut table = new_table(&["partitioner", "partition", "description"]);
+fn all_partitioners(
+    key: &str,
+    partitions: i32,
+    context: &str,
+    width: Option<u16>,
+) -> Result<String, String> {
+    let mut table = new_table(&["partitioner", "partition", "description"], width);
     for p in Partitioner::ALL {
         let n =
             partition::partition_for(p, key.as_bytes(), partitions).map_err(|e| e.to_string())?;
@@ -196,11 +214,15 @@ fn moves_report(
             percent(uniform),
         ));
         if !moves.examples.is_empty() {
-            out.push_str(&format!(
-                "    first {} of {} moves:\n",
-                moves.examples.len(),
-                moves.moved
-            ));
+            if moves.examples.len() < moves.moved {
+                out.push_str(&format!(
+                    "    first {} of {} moves:\n",
+                    moves.examples.len(),
+                    moves.moved
+                ));
+            } else {
+                out.push_str("    moves:\n");
+            }
             for (key, old, new) in &moves.examples {
                 out.push_str(&format!("      {key:?}: {old} -> {new}\n"));
             }
@@ -264,7 +286,7 @@ pub async fn partition_command(
     let mut out = String::new();
     if let Some(key) = request.key {
         let text = if args.all {
-            all_partitioners(key, partitions, &context)
+            all_partitioners(key, partitions, &context, terminal_width())
         } else {
             partition_line(partitioner, key, partitions)
         };
@@ -297,7 +319,7 @@ pub async fn status_command(file: &FileArgs, cluster: &ClusterArgs) -> Result<St
     let scope = crate::diff::scope_of(&desired, &desired.policy);
     let live = conn.read(&app::read_request(&desired, &scope)).await?;
     let positions = conn.log_positions(&counted_partitions(&desired, &live))?;
-    print!("{}", render_status(&desired, &live, &positions));
+    print!("{}", render_status(&desired, &live, &positions, terminal_width()));
     Ok(Status::Clean)
 }
 
@@ -342,16 +364,24 @@ fn live_vs_declared<T: PartialEq + std::fmt::Display>(live: T, declared: T) -> S
     }
 }
 
-fn topics_table(desired: &DesiredState, live: &LiveState, positions: &Positions) -> Table {
-    let mut table = new_table(&[
+fn topics_table(
+    desired: &DesiredState,
+    live: &LiveState,
+    positions: &Positions,
+    width: Option<u16>,
+) -> Table {
+    let mut table = new_table(
+        &[
         "topic",
         "partitions",
         "replication",
         "retention",
         "cleanup.policy",
-        "messages",
-        "notes",
-    ]);
+            "messages",
+            "notes",
+        ],
+        width,
+    );
     for spec in desired.topics.values() {
         let mut notes = Vec::new();
         if let Some(parent) = &spec.dlq_of {
@@ -458,8 +488,9 @@ fn group_row(
     ]
 }
 
-fn groups_table(desired: &DesiredState, live: &LiveState) -> Table {
-    let mut table = new_table(&[
+fn groups_table(desired: &DesiredState, live: &LiveState, width: Option<u16>) -> Table {
+    let mut table = new_table(
+        &[
         "group",
         "state",
         "members",
@@ -467,8 +498,10 @@ fn groups_table(desired: &DesiredState, live: &LiveState) -> Table {
         "lag",
         "worst partition",
         "lag budget",
-        "over budget",
-    ]);
+            "over budget",
+        ],
+        width,
+    );
     for spec in desired.groups.values() {
         let group = live.groups.get(&spec.name);
         // Declared topics first, then any other topic the group has commits on.
@@ -489,7 +522,12 @@ fn groups_table(desired: &DesiredState, live: &LiveState) -> Table {
 
 /// The whole `topo status` output: the cluster line, the topics table, the groups table and
 /// any undeclared groups that consume managed topics.
-pub fn render_status(desired: &DesiredState, live: &LiveState, positions: &Positions) -> String {
+pub fn render_status(
+    desired: &DesiredState,
+    live: &LiveState,
+    positions: &Positions,
+    width: Option<u16>,
+) -> String {
     let mut out = format!(
         "Cluster {} ({} broker{})\n\nTopics\n",
         live.bootstrap,
@@ -499,13 +537,13 @@ pub fn render_status(desired: &DesiredState, live: &LiveState, positions: &Posit
     if desired.topics.is_empty() {
         out.push_str("  none declared\n");
     } else {
-        out.push_str(&format!("{}\n", topics_table(desired, live, positions)));
+        out.push_str(&format!("{}\n", topics_table(desired, live, positions, width)));
     }
     out.push_str("\nConsumer groups\n");
     if desired.groups.is_empty() {
         out.push_str("  none declared\n");
     } else {
-        out.push_str(&format!("{}\n", groups_table(desired, live)));
+        out.push_str(&format!("{}\n", groups_table(desired, live, width)));
     }
     if !live.unmanaged_groups.is_empty() {
         out.push_str("\nUndeclared groups consuming managed topics:\n");
@@ -655,7 +693,7 @@ mod tests {
 
     #[test]
     fn all_partitioners_side_by_side() {
-        let text = all_partitioners("tenant-42", 6, "").unwrap();
+        let text = all_partitioners("tenant-42", 6, "", None).unwrap();
         assert!(text.ends_with(&format!("{CLIENT_NOTE}\n")));
         snapshot!("tenancy-partition-all", text);
     }
@@ -859,7 +897,7 @@ mod tests {
     fn status_of_a_seed_like_cluster() {
         let (desired, live, pos) = seed_like();
         assert_eq!(counted_partitions(&desired, &live).len(), 11);
-        let text = render_status(&desired, &live, &pos);
+        let text = render_status(&desired, &live, &pos, None);
         assert!(text.contains("604800000 (7d)"), "{text}");
         assert!(text.contains("2592000000 (30d)"), "{text}");
         assert!(text.contains("dlq of ingestion-events"), "{text}");
@@ -870,7 +908,7 @@ mod tests {
     fn status_without_declarations_or_positions() {
         let (mut desired, live, _) = seed_like();
         desired.groups.clear();
-        let text = render_status(&desired, &live, &Positions::new());
+        let text = render_status(&desired, &live, &Positions::new(), None);
         assert!(
             text.contains("Consumer groups\n  none declared\n"),
             "{text}"

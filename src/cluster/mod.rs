@@ -72,6 +72,9 @@ impl ReadRequest {
     }
 }
 
+/// Offset per partition, or the broker's error for that partition.
+pub(crate) type PartitionOffsets = BTreeMap<(String, i32), Result<i64, ffi::BrokerError>>;
+
 /// Per-resource result of a batched write: `Err` holds the broker's message.
 pub type ItemResults = Vec<(String, Result<(), String>)>;
 
@@ -357,7 +360,7 @@ impl Connection {
         &self,
         parts: &[(String, i32)],
         spec: ffi::OffsetSpec,
-    ) -> Result<BTreeMap<(String, i32), Result<i64, ffi::BrokerError>>, ffi::FfiError> {
+    ) -> Result<PartitionOffsets, ffi::FfiError> {
         // librdkafka rejects a request naming a partition twice; the set also sorts.
         let mut pending: Vec<(String, i32)> = parts
             .iter()

@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 
 use super::{ffi, request, ClusterError, Connection};
 
+/// `(log start, log end)` per partition.
+pub type LogPositions = BTreeMap<(String, i32), (i64, i64)>;
+
 impl Connection {
     /// `(log start, log end)` of each requested partition, from one ListOffsets round per
     /// end. `log end - log start` is the number of messages a partition holds (ignoring
@@ -18,7 +21,7 @@ impl Connection {
     pub fn log_positions(
         &self,
         partitions: &[(String, i32)],
-    ) -> Result<BTreeMap<(String, i32), (i64, i64)>, ClusterError> {
+    ) -> Result<LogPositions, ClusterError> {
         let starts = self
             .list_offsets_settled(partitions, ffi::OffsetSpec::Earliest)
             .map_err(|e| request("ListOffsets", e))?;

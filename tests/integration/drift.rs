@@ -32,7 +32,12 @@ fn produce(topic: &str, partition: i32, count: usize) {
     for i in 0..count {
         let key = format!("k{i}");
         producer
-            .send(BaseRecord::to(topic).partition(partition).key(&key).payload("x"))
+            .send(
+                BaseRecord::to(topic)
+                    .partition(partition)
+                    .key(&key)
+                    .payload("x"),
+            )
             .map_err(|(e, _)| e)
             .expect("enqueue");
     }
@@ -64,14 +69,25 @@ fn cron_contract_in_sync_drifted_and_invalid() {
 
     let metrics = ws.topo(&["plan", "--detailed-exitcode", "--format", "prometheus"]);
     assert_eq!(metrics.code, 2, "{metrics:?}");
-    assert!(metrics.stdout.contains("\ntopo_drift_update 1\n"), "{metrics:?}");
-    assert!(metrics.stdout.contains("\ntopo_drift_create 0\n"), "{metrics:?}");
+    assert!(
+        metrics.stdout.contains("\ntopo_drift_update 1\n"),
+        "{metrics:?}"
+    );
+    assert!(
+        metrics.stdout.contains("\ntopo_drift_create 0\n"),
+        "{metrics:?}"
+    );
 
     // A broken file is an error, never mistaken for "in sync" or "drift".
-    ws.write(&format!("[topics.\"{topic}\"]\npartitions = 0\nreplication_factor = 1\n"));
+    ws.write(&format!(
+        "[topics.\"{topic}\"]\npartitions = 0\nreplication_factor = 1\n"
+    ));
     let invalid = ws.topo(CRON);
     assert_eq!(invalid.code, 1, "invalid file exits 1: {invalid:?}");
-    assert!(invalid.stdout.trim().is_empty(), "no plan on stdout: {invalid:?}");
+    assert!(
+        invalid.stdout.trim().is_empty(),
+        "no plan on stdout: {invalid:?}"
+    );
 }
 
 #[test]
@@ -87,12 +103,24 @@ fn unmanaged_overrides_warn_unless_policy_removes_them() {
     let plan = plan_json(&run);
     assert_eq!(plan["summary"]["warnings"], 1, "{run:?}");
     assert_eq!(plan["warnings"][0]["kind"], "unmanaged_override", "{run:?}");
-    assert_eq!(plan["warnings"][0]["keys"], serde_json::json!(["segment.ms"]), "{run:?}");
+    assert_eq!(
+        plan["warnings"][0]["keys"],
+        serde_json::json!(["segment.ms"]),
+        "{run:?}"
+    );
     let metrics = ws.topo(&["plan", "--format", "prometheus"]);
-    assert!(metrics.stdout.contains("\ntopo_drift_unmanaged_overrides 1\n"), "{metrics:?}");
+    assert!(
+        metrics
+            .stdout
+            .contains("\ntopo_drift_unmanaged_overrides 1\n"),
+        "{metrics:?}"
+    );
 
     // With remove_unmanaged_config the same override is a planned removal, which counts.
-    ws.write(&topology(&topic, "\n[policy]\nremove_unmanaged_config = true\n"));
+    ws.write(&topology(
+        &topic,
+        "\n[policy]\nremove_unmanaged_config = true\n",
+    ));
     let run = ws.topo(CRON);
     assert_eq!(run.code, 2, "{run:?}");
     let plan = plan_json(&run);
@@ -121,9 +149,14 @@ fn lag_over_budget_is_drift() {
     assert_eq!(plan["drift"][0]["kind"], "lag_over_budget", "{run:?}");
     assert_eq!(plan["drift"][0]["lag"], 4, "{run:?}");
     let metrics = ws.topo(&["plan", "--format", "prometheus"]);
-    assert!(metrics.stdout.contains("\ntopo_drift_lag_over_budget 1\n"), "{metrics:?}");
     assert!(
-        metrics.stdout.contains(&format!("topo_group_lag{{group=\"{group}\",topic=\"{topic}\"}} 4")),
+        metrics.stdout.contains("\ntopo_drift_lag_over_budget 1\n"),
+        "{metrics:?}"
+    );
+    assert!(
+        metrics.stdout.contains(&format!(
+            "topo_group_lag{{group=\"{group}\",topic=\"{topic}\"}} 4"
+        )),
         "{metrics:?}"
     );
 
