@@ -241,6 +241,41 @@ fn wait_metadata(
     }
 }
 
+/// Waits until the broker has created a log directory for every partition of every bench
+/// topic: metadata shows a leader well before the broker has created the partition's log,
+/// and measuring while it still creates them would time the broker's backlog.
+fn wait_logs(bootstrap: &str, log_dirs: Option<&Path>) -> Res<()> {
+    let Some(dir) = log_dirs else {
+        return Ok(());
+    };
+    let admin = admin(bootstrap)?;
+    let md = admin.inner().fetch_metadata(None, TIMEOUT)?;
+    let want: usize = md
+        .topics()
+        .iter()
+        .filter(|t| t.name().starts_with("bench-"))
+        .map(|t| t.partitions().len())
+        .sum();
+    let deadline = Instant::now() + Duration::from_secs(3600);
+    loop {
+        let have = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                name.starts_with("bench-") && !name.ends_with("-delete")
+            })
+            .count();
+        if have >= want {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("the broker created {have} of {want} partition logs").into());
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
 /// Total partitions on the cluster and open file descriptors of the broker process.
 fn cluster_size(bootstrap: &str, broker_pid: Option<u32>) -> Res<(usize, usize, Option<usize>)> {
     let admin = admin(bootstrap)?;
@@ -454,6 +489,7 @@ struct Bench {
     work: PathBuf,
     reps: usize,
     broker_pid: Option<u32>,
+    log_dirs: Option<PathBuf>,
     rows: Vec<Row>,
     baselines: BTreeMap<(usize, usize), f64>,
 }
@@ -614,6 +650,7 @@ fn run(args: &[String]) -> Res<()> {
         work: work.clone(),
         reps,
         broker_pid,
+        log_dirs: opts.get("log-dirs").map(PathBuf::from),
         rows: Vec::new(),
         baselines: BTreeMap::new(),
     };
@@ -630,6 +667,7 @@ fn run(args: &[String]) -> Res<()> {
         eprintln!("== creating topics {created}..{n} ({partitions} partitions each)");
         let start = Instant::now();
         create_topics(&bench.bootstrap, &declared(created..n, partitions, |_| 0))?;
+        wait_logs(&bench.bootstrap, bench.log_dirs.as_deref())?;
         created = created.max(n);
         let (topics, parts, fds) = cluster_size(&bench.bootstrap, bench.broker_pid)?;
         eprintln!(
@@ -711,6 +749,8 @@ fn apply_scenarios(bench: &mut Bench, n: usize, partitions: i32, count: usize) -
         &args,
         &[0],
         |b, rep| {
+            // The broker creates the previous run's logs in the background; let it finish.
+            wait_logs(&b.bootstrap, b.log_dirs.as_deref())?;
             if let Some(names) = previous.take() {
                 delete_topics(&b.bootstrap, &names)?;
             }
@@ -731,6 +771,7 @@ fn apply_scenarios(bench: &mut Bench, n: usize, partitions: i32, count: usize) -
             Ok(())
         },
     )?;
+    wait_logs(&bench.bootstrap, bench.log_dirs.as_deref())?;
     if let Some(names) = previous.take() {
         delete_topics(&bench.bootstrap, &names)?;
     }

@@ -319,7 +319,10 @@ pub async fn status_command(file: &FileArgs, cluster: &ClusterArgs) -> Result<St
     let scope = crate::diff::scope_of(&desired, &desired.policy);
     let live = conn.read(&app::read_request(&desired, &scope)).await?;
     let positions = conn.log_positions(&counted_partitions(&desired, &live))?;
-    print!("{}", render_status(&desired, &live, &positions, terminal_width()));
+    print!(
+        "{}",
+        render_status(&desired, &live, &positions, terminal_width())
+    );
     Ok(Status::Clean)
 }
 
@@ -372,11 +375,11 @@ fn topics_table(
 ) -> Table {
     let mut table = new_table(
         &[
-        "topic",
-        "partitions",
-        "replication",
-        "retention",
-        "cleanup.policy",
+            "topic",
+            "partitions",
+            "replication",
+            "retention",
+            "cleanup.policy",
             "messages",
             "notes",
         ],
@@ -491,13 +494,13 @@ fn group_row(
 fn groups_table(desired: &DesiredState, live: &LiveState, width: Option<u16>) -> Table {
     let mut table = new_table(
         &[
-        "group",
-        "state",
-        "members",
-        "topic",
-        "lag",
-        "worst partition",
-        "lag budget",
+            "group",
+            "state",
+            "members",
+            "topic",
+            "lag",
+            "worst partition",
+            "lag budget",
             "over budget",
         ],
         width,
@@ -537,7 +540,10 @@ pub fn render_status(
     if desired.topics.is_empty() {
         out.push_str("  none declared\n");
     } else {
-        out.push_str(&format!("{}\n", topics_table(desired, live, positions, width)));
+        out.push_str(&format!(
+            "{}\n",
+            topics_table(desired, live, positions, width)
+        ));
     }
     out.push_str("\nConsumer groups\n");
     if desired.groups.is_empty() {
@@ -850,12 +856,14 @@ mod tests {
         ] {
             live.topics.insert(t.name.clone(), t);
         }
+        // Every partition 5 behind its commit except p3 (90 behind) and p7 (never committed).
+        let end = |p: i32| 10 * i64::from(p) + if p == 3 { 90 } else { 5 };
         let offsets: Vec<PartitionLag> = (0..8)
             .map(|p| PartitionLag {
                 partition: p,
                 committed: (p < 7).then_some(10 * i64::from(p)),
                 log_start: 0,
-                log_end: 10 * i64::from(p) + if p == 3 { 90 } else { 5 },
+                log_end: end(p),
             })
             .collect();
         live.groups.insert(
@@ -878,12 +886,7 @@ mod tests {
             ]),
         );
         let mut pos: Positions = (0..8)
-            .map(|p| {
-                (
-                    ("ingestion-events".to_string(), p),
-                    (0, 10 * i64::from(p) + 5),
-                )
-            })
+            .map(|p| (("ingestion-events".to_string(), p), (0, end(p))))
             .collect();
         pos.extend(positions(&[
             ("ingestion-events-dlq", 0, 0, 1),
@@ -905,6 +908,20 @@ mod tests {
     }
 
     #[test]
+    fn tables_wrap_to_a_given_width() {
+        let (desired, live, pos) = seed_like();
+        let text = render_status(&desired, &live, &pos, Some(80));
+        for line in text.lines().filter(|l| l.starts_with(['┌', '│', '╞', '└'])) {
+            assert!(line.chars().count() <= 80, "{line}");
+        }
+        let all = all_partitioners("tenant-42", 6, "", Some(60)).unwrap();
+        assert!(all
+            .lines()
+            .filter(|l| l.starts_with('│'))
+            .all(|l| l.chars().count() <= 60));
+    }
+
+    #[test]
     fn status_without_declarations_or_positions() {
         let (mut desired, live, _) = seed_like();
         desired.groups.clear();
@@ -918,6 +935,7 @@ mod tests {
             &DesiredState::default(),
             &LiveState::default(),
             &Positions::new(),
+            None,
         );
         assert_eq!(
             empty,

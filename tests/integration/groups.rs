@@ -275,7 +275,7 @@ fn group_with_an_active_member_is_refused_and_left_alone() {
 }
 
 #[test]
-fn group_with_commits_gets_a_warning_and_no_action() {
+fn group_with_commits_gets_no_action_and_keeps_its_offsets() {
     let topic = unique("grp-positioned");
     let group = format!("{topic}-workers");
     create_topic(&topic, 2, &[]);
@@ -299,11 +299,10 @@ fn group_with_commits_gets_a_warning_and_no_action() {
         json["actions"].as_array().is_some_and(Vec::is_empty),
         "{plan:?}"
     );
-    let warning = json["warnings"]
-        .as_array()
-        .and_then(|ws| ws.iter().find(|w| w["kind"] == "group_already_positioned"))
-        .unwrap_or_else(|| panic!("no group_already_positioned warning: {plan:?}"));
-    assert_eq!(warning["resource"]["name"], group.as_str(), "{plan:?}");
+    assert!(
+        json["refused"].as_array().is_some_and(Vec::is_empty),
+        "{plan:?}"
+    );
 
     let apply = ws.topo(&["apply", "--auto-approve"]);
     assert_eq!(apply.code, 0, "{apply:?}");
@@ -337,12 +336,17 @@ fn status_shows_seed_topics_dlq_messages_and_groups() {
     assert_eq!(dead[5], "3", "three dead letters: {status:?}");
     assert!(dead[6].contains(&format!("dlq of {topic}")), "{status:?}");
 
-    for group in [
-        format!("{topic}-extraction-workers"),
-        format!("{topic}-dlq-processor"),
+    // The seed declares both groups with initial_offsets = "earliest", so the apply
+    // created them, committed at the log start: the three dead letters are the processor's lag.
+    for (group, consumed, lag) in [
+        (format!("{topic}-extraction-workers"), topic.clone(), "0"),
+        (format!("{topic}-dlq-processor"), dlq.clone(), "3"),
     ] {
         let g = row(out, &group).unwrap_or_else(|| panic!("no row for {group}: {status:?}"));
-        assert_eq!(g[1], "absent", "{status:?}");
+        assert_eq!(g[1], "empty", "{status:?}");
+        assert_eq!(g[2], "0", "{status:?}");
+        assert_eq!(g[3], consumed, "{status:?}");
+        assert_eq!(g[4], lag, "{status:?}");
     }
 }
 
@@ -359,8 +363,9 @@ fn cells(line: &str) -> Vec<String> {
     if !line.starts_with('│') {
         return Vec::new();
     }
+    // Outer borders are '│', inner column separators '┆' (UTF8_FULL_CONDENSED).
     line.trim_matches('│')
-        .split('│')
+        .split(['│', '┆'])
         .map(|c| c.trim().to_string())
         .collect()
 }

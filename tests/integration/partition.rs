@@ -159,11 +159,12 @@ fn keys_file_counts_moves_on_a_partition_change() {
 /// Cells of one comfy-table row, trimmed; empty for border lines.
 fn cells(line: &str) -> Vec<String> {
     let line = line.trim();
-    if !line.starts_with('│') && !line.starts_with('|') {
+    if !line.starts_with('│') {
         return Vec::new();
     }
-    line.trim_matches(|c| c == '│' || c == '|')
-        .split(['│', '|'])
+    // Outer borders are '│', inner column separators '┆' (UTF8_FULL_CONDENSED).
+    line.trim_matches('│')
+        .split(['│', '┆'])
         .map(|c| c.trim().to_string())
         .collect()
 }
