@@ -908,6 +908,8 @@ fn phases(args: &[String]) -> Res<()> {
     step("render json", &mut lines);
     let human = topo::render::human(&plan, &topo::render::HumanOptions { color: false });
     step("render human", &mut lines);
+    drop(conn);
+    step("close clients", &mut lines);
     let entries: usize = live
         .topics
         .values()

@@ -43,10 +43,10 @@ pub async fn run(command: Command) -> Result<Status, Error> {
         }
         Command::Apply {
             plan: Some(path),
+            file,
             cluster,
             auto_approve,
-            ..
-        } => apply_saved(&path, &cluster, auto_approve).await,
+        } => apply_saved(&path, &file, &cluster, auto_approve).await,
         Command::Apply {
             plan: None,
             file,
@@ -55,11 +55,14 @@ pub async fn run(command: Command) -> Result<Status, Error> {
         } => apply_command(&file, &cluster, auto_approve).await,
         Command::Validate { file } => {
             let loaded = load_topology(&file.file)?;
+            let plural = |n: usize, one: &str, many: &str| {
+                format!("{n} {}", if n == 1 { one } else { many })
+            };
             println!(
-                "{}: valid ({} topics, {} groups)",
+                "{}: valid ({}, {})",
                 file.file.display(),
-                loaded.topics.len(),
-                loaded.groups.len()
+                plural(loaded.topics.len(), "topic", "topics"),
+                plural(loaded.groups.len(), "group", "groups")
             );
             Ok(Status::Clean)
         }
@@ -96,10 +99,15 @@ pub async fn run(command: Command) -> Result<Status, Error> {
         Command::Status { file, cluster } => crate::tenancy::status_command(&file, &cluster).await,
         Command::Import {
             cluster,
+            file,
             include,
             exclude,
             output,
-        } => crate::import::import_command(&cluster, &include, &exclude, output.as_deref()).await,
+        } => {
+            let desired = file.as_deref().map(load_topology).transpose()?;
+            let settings = settings(desired.as_ref(), &cluster);
+            crate::import::import_command(settings, &include, &exclude, output.as_deref()).await
+        }
     }
 }
 
@@ -291,7 +299,12 @@ async fn apply_command(
     execute(&conn, &plan, &read_request(&desired, &plan.scope)).await
 }
 
-async fn apply_saved(path: &Path, args: &ClusterArgs, auto_approve: bool) -> Result<Status, Error> {
+async fn apply_saved(
+    path: &Path,
+    file: &FileArgs,
+    args: &ClusterArgs,
+    auto_approve: bool,
+) -> Result<Status, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
@@ -310,8 +323,20 @@ async fn apply_saved(path: &Path, args: &ClusterArgs, auto_approve: bool) -> Res
             ),
         });
     }
-    let mut settings = settings(None, args);
-    if args.bootstrap_servers.is_none() && std::env::var("KAFKA_BOOTSTRAP_SERVERS").is_err() {
+    // The saved plan holds no credentials: client settings (TLS, SASL) come from the
+    // topology file when it is there, as they did when the plan was made.
+    let desired = if file.file.exists() {
+        Some(load_topology(&file.file)?)
+    } else {
+        None
+    };
+    let mut settings = settings(desired.as_ref(), args);
+    let bootstrap_given = args.bootstrap_servers.is_some()
+        || desired
+            .as_ref()
+            .is_some_and(|d| d.cluster.bootstrap_servers.is_some())
+        || std::env::var("KAFKA_BOOTSTRAP_SERVERS").is_ok();
+    if !bootstrap_given {
         settings.bootstrap = plan.cluster.bootstrap.clone();
     }
     let conn = Connection::connect(settings)?;

@@ -131,7 +131,7 @@ pub enum Command {
         #[arg(long, conflicts_with = "partitions")]
         topic: Option<String>,
         /// Partition count to map into.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         partitions: Option<i32>,
         /// Hashing scheme (default: the topic's, else md5 as the ingestion service).
         #[arg(long, value_enum)]
@@ -143,7 +143,7 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         keys: Option<PathBuf>,
         /// New partition count for --keys.
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
         to: Option<i32>,
         #[command(flatten)]
         file: FileArgs,
@@ -161,6 +161,10 @@ pub enum Command {
     Import {
         #[command(flatten)]
         cluster: ClusterArgs,
+        /// Take `[cluster]` settings (bootstrap servers, TLS/SASL client properties) from
+        /// this topology file, e.g. a small file holding only `[cluster]`.
+        #[arg(short = 'f', long = "file", value_name = "PATH")]
+        file: Option<PathBuf>,
         /// Only topics matching this glob (repeatable).
         #[arg(long, value_name = "PATTERN")]
         include: Vec<String>,

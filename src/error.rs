@@ -42,6 +42,13 @@ pub enum Error {
     Usage(String),
 }
 
+impl Error {
+    /// Errors whose text already carries its own `error:` labels (located diagnostics).
+    pub fn is_self_describing(&self) -> bool {
+        matches!(self, Error::Spec(_))
+    }
+}
+
 /// How a successful command ended, for `--detailed-exitcode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {

@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::cli::ClusterArgs;
 use crate::cluster::{Connection, ReadRequest};
 use crate::diff::{self, values_equal, DiffContext};
 use crate::error::{Error, Status};
@@ -22,12 +21,12 @@ use crate::units::{is_duration_key, is_size_key};
 const DLQ_SUFFIX: &str = "-dlq";
 
 pub async fn import_command(
-    cluster: &ClusterArgs,
+    settings: crate::cluster::Settings,
     include: &[String],
     exclude: &[String],
     output: Option<&Path>,
 ) -> Result<Status, Error> {
-    let conn = Connection::connect(crate::app::settings(None, cluster))?;
+    let conn = Connection::connect(settings)?;
     let selection = Selection::new(include, exclude);
     let request = ReadRequest {
         topics: BTreeSet::new(),

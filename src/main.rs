@@ -3,7 +3,15 @@
 use clap::Parser;
 
 fn main() {
-    let cli = topo::cli::Cli::parse();
+    // Usage errors exit 1, not clap's 2: exit 2 means "changes present" to drift checks.
+    let cli = match topo::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -16,8 +24,10 @@ fn main() {
         }
     };
     let result = runtime.block_on(topo::app::run(cli.command));
-    if let Err(e) = &result {
-        eprintln!("error: {e}");
+    match &result {
+        Err(e) if e.is_self_describing() => eprintln!("{e}"),
+        Err(e) => eprintln!("error: {e}"),
+        Ok(_) => {}
     }
     std::process::exit(topo::error::exit_code(&result));
 }

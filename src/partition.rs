@@ -29,6 +29,11 @@ pub enum Partitioner {
 }
 
 impl Partitioner {
+    /// The scheme assumed when a topic names a key but no partitioner: the ingestion
+    /// service's md5 scheme. Every modulo scheme moves the same share of keys on a
+    /// partition change, so only per-key answers depend on this choice.
+    pub const DEFAULT: Partitioner = Partitioner::Md5;
+
     /// Every partitioner, in a fixed order so listings and reports are stable.
     pub const ALL: [Partitioner; 3] = [Partitioner::Md5, Partitioner::Murmur2, Partitioner::Crc32];
 

@@ -23,6 +23,7 @@ use crate::model::{DesiredState, LiveGroup, LiveState, PartitionLag};
 use crate::partition::{self, Partitioner};
 use crate::units;
 
+/// `topo partition`'s flags as `app` hands them over, free of clap types.
 pub struct PartitionArgs {
     pub key: Option<String>,
     pub topic: Option<String>,
@@ -39,7 +40,7 @@ pub type Positions = BTreeMap<(String, i32), (i64, i64)>;
 /// Where the partition count comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Count<'a> {
-    /// A declared topic's live count: the one producers hash against today.
+    /// `--topic NAME`: the topic's live count, the one producers hash against today.
     Topic(&'a str),
     /// `--partitions N`, already checked to be positive.
     Fixed(i32),
@@ -102,7 +103,7 @@ fn check_args(args: &PartitionArgs) -> Result<Request<'_>, String> {
 
 /// The flag wins, then the topic's declaration, then md5: the ingestion service's scheme.
 fn choose_partitioner(flag: Option<Partitioner>, declared: Option<Partitioner>) -> Partitioner {
-    flag.or(declared).unwrap_or(Partitioner::Md5)
+    flag.or(declared).unwrap_or(Partitioner::DEFAULT)
 }
 
 /// What a producer behind each partitioner is, for the side-by-side table.

@@ -387,6 +387,11 @@ pub fn list_consumer_groups(
         } else {
             String::new()
         };
+        // A broker that never answered shows up here as librdkafka's own timeout:
+        // report it like ours, so callers see one kind of timeout.
+        if err.code == "OperationTimedOut" {
+            return Err(FfiError::Timeout(timeout));
+        }
         return Err(FfiError::Request {
             op: OP,
             code: err.code,

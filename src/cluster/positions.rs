@@ -10,8 +10,9 @@ use super::{ffi, request, ClusterError, Connection};
 pub type LogPositions = BTreeMap<(String, i32), (i64, i64)>;
 
 impl Connection {
-    /// `(log start, log end)` of each requested partition, from one ListOffsets round per
-    /// end. `log end - log start` is the number of messages a partition holds (ignoring
+    /// `(log start, log end)` of each requested partition, from a ListOffsets round per end
+    /// (repeated only for partitions whose leadership is still settling, as right after a
+    /// create). `log end - log start` is the number of messages a partition holds (ignoring
     /// compaction and transaction markers).
     ///
     /// Duplicate entries are asked for once. A partition for which the broker reports an

@@ -149,7 +149,7 @@ fn remap_risk(spec: &TopicSpec, from: i32, ctx: &DiffContext) -> Option<Risk> {
         return None;
     }
     let to = spec.partitions;
-    let partitioner = spec.partitioner.unwrap_or(partition::Partitioner::Murmur2);
+    let partitioner = spec.partitioner.unwrap_or(partition::Partitioner::DEFAULT);
     let key = spec.key.as_deref().unwrap_or("key");
     let share = partition::moved_share(from, to).ok()?;
     let mut message = format!(

@@ -453,13 +453,11 @@ fn unreachable_cluster_times_out() {
     // Nothing listens on port 1; no result can arrive before the timeout.
     let admin = admin_for("127.0.0.1:1");
     let timeout = Duration::from_millis(500);
-    let started = Instant::now();
     let result = ffi::list_consumer_groups(&admin, timeout);
     assert!(
         matches!(result, Err(FfiError::Timeout(t)) if t == timeout),
         "{result:?}"
     );
-    assert!(started.elapsed() < Duration::from_secs(5));
     let result = ffi::list_offsets(&admin, &[("t".to_owned(), 0)], OffsetSpec::Latest, timeout);
     assert!(matches!(result, Err(FfiError::Timeout(_))), "{result:?}");
 }

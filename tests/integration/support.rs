@@ -2,7 +2,7 @@
 //! plain rdkafka client (independent of topo's own reading code).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -65,10 +65,6 @@ impl Workspace {
         }
     }
 
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
     pub fn write(&self, topology: &str) {
         std::fs::write(self.dir.path().join("topology.toml"), topology).expect("write topology");
     }
@@ -91,6 +87,28 @@ impl Workspace {
             cmd.env(k, v);
         }
         Run::from(cmd.output().expect("run topo"))
+    }
+
+    /// Runs `topo ARGS` exactly as given, killing it if it has not finished by `limit`:
+    /// `None` means it hung. A hang detector, not a speed check.
+    pub fn topo_or_hang(&self, args: &[&str], limit: Duration) -> Option<Run> {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_topo"));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn topo");
+        let deadline = std::time::Instant::now() + limit;
+        while child.try_wait().expect("wait").is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(Run::from(child.wait_with_output().expect("output")))
     }
 
     /// Runs `topo ARGS` exactly as given (no bootstrap flag added).
