@@ -116,11 +116,16 @@ fn topic_config(i: usize, variant: u32) -> Vec<(&'static str, String)> {
         ("retention.ms", retention.to_string()),
         (
             "cleanup.policy",
-            if i % 10 == 0 { "compact" } else { "delete" }.to_string(),
+            if i.is_multiple_of(10) {
+                "compact"
+            } else {
+                "delete"
+            }
+            .to_string(),
         ),
         ("compression.type", CODECS[i % CODECS.len()].to_string()),
     ];
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         config.push(("max.message.bytes", "2097152".to_string()));
     }
     config
@@ -404,7 +409,7 @@ fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -789,7 +794,7 @@ fn apply_scenarios(bench: &mut Bench, n: usize, partitions: i32, count: usize) -
         &[0],
         |_, rep| {
             let variant = |i: usize| {
-                if i % every == 0 && i / every < count {
+                if i.is_multiple_of(every) && i / every < count {
                     1 + u32::from(rep % 2 == 1)
                 } else {
                     0
@@ -871,16 +876,32 @@ fn rss_now() -> (u64, u64) {
     (field("VmRSS:"), field("VmHWM:"))
 }
 
+extern "C" {
+    /// glibc: returns freed heap memory to the system.
+    fn malloc_trim(pad: usize) -> i32;
+}
+
+fn trim_heap() {
+    // SAFETY: malloc_trim only releases free memory held by the allocator.
+    unsafe {
+        malloc_trim(0);
+    }
+}
+
 /// Runs topo's plan pipeline in-process, step by step, the way `topo plan` does it.
 fn phases(args: &[String]) -> Res<()> {
     let opts = options(args)?;
     let bootstrap = opt(&opts, "bootstrap")?.to_string();
     let file = PathBuf::from(opt(&opts, "file")?);
     let rt = runtime()?;
-    let mut lines: Vec<(String, Duration, (u64, u64))> = Vec::new();
+    let mut lines: Vec<(String, Duration, (u64, u64), u64)> = Vec::new();
     let mut mark = Instant::now();
-    let mut step = |name: &str, lines: &mut Vec<(String, Duration, (u64, u64))>| {
-        lines.push((name.to_string(), mark.elapsed(), rss_now()));
+    let mut step = |name: &str, lines: &mut Vec<(String, Duration, (u64, u64), u64)>| {
+        let took = mark.elapsed();
+        let rss = rss_now();
+        // What is still live, as opposed to freed but kept by the allocator.
+        trim_heap();
+        lines.push((name.to_string(), took, rss, rss_now().0));
         mark = Instant::now();
     };
     step("start", &mut lines);
@@ -917,12 +938,14 @@ fn phases(args: &[String]) -> Res<()> {
         .map(BTreeMap::len)
         .sum();
     let described = live.topics.values().filter(|t| t.config.is_some()).count();
-    for (name, took, (rss, hwm)) in &lines {
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    for (name, took, (rss, hwm), live) in &lines {
         println!(
-            "     {name:<44} {:>9}   RSS {:>6.1} MiB (peak {:>6.1} MiB)",
+            "     {name:<44} {:>9}   RSS {:>6.1} MiB, peak {:>6.1} MiB, after malloc_trim {:>6.1} MiB",
             fmt_secs(took.as_secs_f64()),
-            *rss as f64 / 1024.0,
-            *hwm as f64 / 1024.0
+            mib(*rss),
+            mib(*hwm),
+            mib(*live)
         );
     }
     println!(

@@ -438,11 +438,20 @@ async fn execute(conn: &Connection, plan: &Plan, request: &ReadRequest) -> Resul
         }
         return Err(Error::ApplyFailed { failed });
     }
-    // Prove convergence from a fresh read rather than trusting the broker's acks.
-    let live = conn.read(request).await?;
-    let problems = diff::verify(report.results.iter().map(|(a, _)| a), &live);
-    if !problems.is_empty() {
-        return Err(Error::NotConverged(problems));
+    // Prove convergence from a fresh read rather than trusting the broker's acks. Brokers
+    // apply metadata changes asynchronously (deletes, new partitions, config updates reach
+    // every broker a moment after the ack), so a difference only counts once it persists.
+    let deadline = std::time::Instant::now() + conn.timeout();
+    loop {
+        let live = conn.read(request).await?;
+        let problems = diff::verify(report.results.iter().map(|(a, _)| a), &live);
+        if problems.is_empty() {
+            break;
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(Error::NotConverged(problems));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
     let (c, u, d) = report.counts();
     println!("Apply complete: {c} created, {u} changed, {d} deleted.");

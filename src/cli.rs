@@ -13,7 +13,23 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Exit codes: 0 success (and, with --detailed-exitcode, no changes), 1 error or refusal,
 /// 2 changes or drift present (only with --detailed-exitcode).
 #[derive(Debug, Parser)]
-#[command(name = "topo", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "topo",
+    version,
+    propagate_version = true,
+    max_term_width = 100,
+    after_help = "Examples:
+  topo validate                                 check topology.toml; no cluster contacted
+  topo plan                                     what apply would change
+  topo plan --out plan.json                     save the plan for review
+  topo apply plan.json                          apply exactly the reviewed plan (refused if stale)
+  topo plan --detailed-exitcode --format json   drift check: 0 in sync, 2 drift, 1 error
+  topo partition tenant-42 --topic ingestion-events --all
+  topo import --include 'orders-*' -o topology.toml
+
+Bootstrap servers: --bootstrap-servers, else [cluster].bootstrap_servers in the file, else
+KAFKA_BOOTSTRAP_SERVERS, else localhost:19092. Docs: docs/topology.md, docs/plan-format.md."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

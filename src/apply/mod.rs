@@ -194,7 +194,20 @@ async fn run_phase<C: ClusterOps>(phase: Phase, actions: &[&Action], cluster: &C
                     _ => None,
                 })
                 .collect();
-            by_name(actions, cluster.create_partitions(&topics).await)
+            let mut outcomes = by_name(actions, cluster.create_partitions(&topics).await);
+            // Group offsets may be committed on the new partitions next: wait for them.
+            let grown: BTreeMap<String, i32> = topics
+                .into_iter()
+                .zip(&outcomes)
+                .filter(|(_, o)| **o == Outcome::Done)
+                .map(|(t, _)| t)
+                .collect();
+            if let Err(e) = cluster.wait_for_topics(&grown).await {
+                for o in outcomes.iter_mut().filter(|o| **o == Outcome::Done) {
+                    *o = Outcome::Failed(format!("added, but not visible in metadata: {e}"));
+                }
+            }
+            outcomes
         }
         Phase::Configs => {
             let changes: Vec<(String, ConfigMap, BTreeSet<String>)> = actions
@@ -448,6 +461,7 @@ mod tests {
                 "create a1,a2",
                 "wait a1,a2",
                 "partitions 1",
+                "wait c",
                 "configs 1",
                 "offsets g",
                 "delete old"

@@ -119,6 +119,10 @@ impl Connection {
         Ok(conn)
     }
 
+    pub fn timeout(&self) -> Duration {
+        self.settings.timeout
+    }
+
     pub fn bootstrap(&self) -> &str {
         &self.settings.bootstrap
     }
@@ -611,6 +615,7 @@ fn leadership_settling(code: &str) -> bool {
         "NotLeaderForPartition"
             | "LeaderNotAvailable"
             | "UnknownTopicOrPartition"
+            | "UnknownPartition"
             | "NoEnt"
             | "FencedLeaderEpoch"
             | "UnknownLeaderEpoch"

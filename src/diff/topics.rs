@@ -53,8 +53,9 @@ pub(crate) fn diff_topics(
                     kind: RiskKind::DataLoss,
                     key: "partitions".into(),
                     message: format!(
-                        "deletes the topic and all data in its {} partitions; not declared in the file and policy.delete_undeclared = true",
-                        topic.partitions
+                        "deletes the topic and all data in its {} partition{}; not declared in the file and policy.delete_undeclared = true",
+                        topic.partitions,
+                        if topic.partitions == 1 { "" } else { "s" }
                     ),
                 }],
                 note: None,

@@ -9,7 +9,8 @@ fn config_change_removal_and_partition_increase() {
     let ws = Workspace::new(&format!(
         "[policy]\nremove_unmanaged_config = true\n\n[topics.\"{topic}\"]\npartitions = 2\nreplication_factor = 1\nconfig = {{ \"retention.ms\" = \"7d\", \"segment.ms\" = \"1h\" }}\n"
     ));
-    assert_eq!(ws.topo(&["apply", "--auto-approve"]).code, 0);
+    let first = ws.topo(&["apply", "--auto-approve"]);
+    assert_eq!(first.code, 0, "{first:?}");
     assert_eq!(
         overrides(&topic).get("segment.ms").map(String::as_str),
         Some("3600000")

@@ -2,11 +2,6 @@
 //! `topo plan --detailed-exitcode --format json` exits 0 in sync, 2 on drift and 1 on
 //! errors, and `--format prometheus` reports the same counts as gauges.
 
-use std::time::Duration;
-
-use rdkafka::config::ClientConfig;
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
-
 use crate::import::commit_offset;
 use crate::support::{alter_config, create_topic, unique, Run, Workspace};
 
@@ -22,26 +17,6 @@ fn topology(topic: &str, policy: &str) -> String {
 
 fn plan_json(run: &Run) -> serde_json::Value {
     serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not a JSON plan ({e}): {run:?}"))
-}
-
-fn produce(topic: &str, partition: i32, count: usize) {
-    let producer: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", crate::broker::bootstrap())
-        .create()
-        .expect("producer");
-    for i in 0..count {
-        let key = format!("k{i}");
-        producer
-            .send(
-                BaseRecord::to(topic)
-                    .partition(partition)
-                    .key(&key)
-                    .payload("x"),
-            )
-            .map_err(|(e, _)| e)
-            .expect("enqueue");
-    }
-    producer.flush(Duration::from_secs(10)).expect("flush");
 }
 
 #[test]
@@ -137,7 +112,7 @@ fn lag_over_budget_is_drift() {
         "[topics.\"{topic}\"]\npartitions = 1\nreplication_factor = 1\n\n\
          [groups.\"{group}\"]\ntopics = [\"{topic}\"]\nlag_budget = 2\n"
     ));
-    produce(&topic, 0, 5);
+    crate::support::produce(&topic, Some(0), 5);
     // The group read one message and stopped: 4 behind, over its budget of 2.
     commit_offset(&group, &topic, 0, 1);
 

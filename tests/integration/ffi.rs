@@ -9,7 +9,6 @@ use rdkafka::admin::{
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use topo::cluster::ffi::{self, AlterOp, BrokerError, FfiError, OffsetSpec};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -50,25 +49,6 @@ async fn create_topic(admin: &AdminClient<DefaultClientContext>, name: &str, par
 async fn delete_topics(admin: &AdminClient<DefaultClientContext>, names: &[&str]) {
     // Best effort: leftovers only cost disk on the dev broker.
     let _ = admin.delete_topics(names, &AdminOptions::new()).await;
-}
-
-fn produce(topic: &str, partition: i32, count: usize) {
-    let producer: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", crate::broker::bootstrap())
-        .create()
-        .expect("producer");
-    for i in 0..count {
-        let payload = format!("message {i}");
-        producer
-            .send(
-                BaseRecord::to(topic)
-                    .partition(partition)
-                    .key("k")
-                    .payload(&payload),
-            )
-            .expect("enqueue message");
-    }
-    producer.flush(TIMEOUT).expect("flush");
 }
 
 /// `retention.ms` of `topic` as `(value, source)`, via the safe API.
@@ -219,7 +199,7 @@ async fn list_offsets_reports_earliest_and_latest() {
     let admin = admin();
     let topic = unique("offsets");
     create_topic(&admin, &topic, 2).await;
-    produce(&topic, 0, 5);
+    crate::support::produce(&topic, Some(0), 5);
 
     // Request order is deliberately reversed; results are sorted.
     let partitions = vec![(topic.clone(), 1), (topic.clone(), 0)];
@@ -274,8 +254,8 @@ async fn group_offsets_listing_and_description_of_an_inactive_group() {
     let topic = unique("group-topic");
     let group = unique("group");
     create_topic(&admin, &topic, 2).await;
-    produce(&topic, 0, 4);
-    produce(&topic, 1, 3);
+    crate::support::produce(&topic, Some(0), 4);
+    crate::support::produce(&topic, Some(1), 3);
 
     let offsets = vec![(topic.clone(), 1, 2), (topic.clone(), 0, 3)];
     let altered = ffi::alter_consumer_group_offsets(&admin, &group, &offsets, TIMEOUT)

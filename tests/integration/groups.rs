@@ -9,11 +9,10 @@ use std::time::{Duration, Instant};
 
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use rdkafka::Message;
 use topo::cluster::ffi;
 
-use crate::support::{admin, create_topic, seed_topology, unique, Workspace};
+use crate::support::{admin, cells, create_topic, produce, seed_topology, unique, Workspace};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -24,31 +23,6 @@ fn topology(topic: &str, partitions: i32, group: &str, group_settings: &str) -> 
         "[topics.\"{topic}\"]\npartitions = {partitions}\nreplication_factor = 1\n\n\
          [groups.\"{group}\"]\ntopics = [\"{topic}\"]\n{group_settings}"
     )
-}
-
-/// Produces `count` messages to one partition (or, with `None`, wherever the client puts
-/// them), payloads `"{partition}-{i}"`, and waits until all are acknowledged.
-fn produce(topic: &str, partition: Option<i32>, count: usize) {
-    let producer: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", crate::broker::bootstrap())
-        .create()
-        .expect("producer");
-    for i in 0..count {
-        let payload = format!(
-            "{}-{i}",
-            partition.map_or("any".to_string(), |p| p.to_string())
-        );
-        let key = format!("tenant-{i}");
-        let mut record = BaseRecord::to(topic).key(&key).payload(&payload);
-        if let Some(p) = partition {
-            record = record.partition(p);
-        }
-        producer
-            .send(record)
-            .map_err(|(e, _)| e)
-            .expect("enqueue message");
-    }
-    producer.flush(TIMEOUT).expect("flush");
 }
 
 /// The group's committed offsets as `(topic, partition, offset)`, read with the plain
@@ -355,17 +329,4 @@ fn row(text: &str, first: &str) -> Option<Vec<String>> {
     text.lines()
         .map(cells)
         .find(|c| c.first().map(String::as_str) == Some(first))
-}
-
-/// Cells of one comfy-table row, trimmed; empty for border lines.
-fn cells(line: &str) -> Vec<String> {
-    let line = line.trim();
-    if !line.starts_with('│') {
-        return Vec::new();
-    }
-    // Outer borders are '│', inner column separators '┆' (UTF8_FULL_CONDENSED).
-    line.trim_matches('│')
-        .split(['│', '┆'])
-        .map(|c| c.trim().to_string())
-        .collect()
 }

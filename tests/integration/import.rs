@@ -8,7 +8,7 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
 
-use crate::support::{create_topic, unique, Workspace};
+use crate::support::{create_topic, regex_escape, unique, Workspace};
 
 /// Commits `offset` for `group` on one partition, as a consumer that read that far would.
 pub fn commit_offset(group: &str, topic: &str, partition: i32, offset: i64) {
@@ -31,18 +31,6 @@ pub fn commit_offset(group: &str, topic: &str, partition: i32, offset: i64) {
         std::thread::sleep(Duration::from_millis(200));
     }
     panic!("commit for {group} failed: {last:?}");
-}
-
-fn regex_escape(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_string()
-            } else {
-                format!("\\{c}")
-            }
-        })
-        .collect()
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 use topo::partition::{crc32_partition, key_moves, md5_partition, murmur2_partition, Partitioner};
 
-use crate::support::{create_topic, unique, Workspace};
+use crate::support::{cells, create_topic, unique, Workspace};
 
 #[test]
 fn key_maps_to_the_seeds_md5_partition() {
@@ -154,17 +154,4 @@ fn keys_file_counts_moves_on_a_partition_change() {
     let run = ws.topo(&["partition", "--partitions", "6", "--keys", "tenants.txt"]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stderr.contains("needs --to"), "{run:?}");
-}
-
-/// Cells of one comfy-table row, trimmed; empty for border lines.
-fn cells(line: &str) -> Vec<String> {
-    let line = line.trim();
-    if !line.starts_with('│') {
-        return Vec::new();
-    }
-    // Outer borders are '│', inner column separators '┆' (UTF8_FULL_CONDENSED).
-    line.trim_matches('│')
-        .split(['│', '┆'])
-        .map(|c| c.trim().to_string())
-        .collect()
 }

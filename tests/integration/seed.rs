@@ -1,7 +1,9 @@
 //! The seed system end to end: plan → apply → plan shows nothing left to do, and the
 //! cluster holds exactly what the acceptance document promises.
 
-use crate::support::{config_value, overrides, partitions, seed_topology, unique, Workspace};
+use crate::support::{
+    config_value, overrides, partitions, regex_escape, seed_topology, unique, Workspace,
+};
 
 #[test]
 fn seed_topology_plans_applies_and_converges() {
@@ -131,16 +133,4 @@ fn apply_output_snapshot() {
     }, {
         insta::assert_snapshot!("apply-seed", text);
     });
-}
-
-fn regex_escape(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_string()
-            } else {
-                format!("\\{c}")
-            }
-        })
-        .collect()
 }

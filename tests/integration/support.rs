@@ -11,6 +11,7 @@ use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, Top
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
 /// A unique, lowercase name prefix per call, so parallel tests and reruns never collide.
 pub fn unique(label: &str) -> String {
@@ -151,20 +152,24 @@ pub fn partitions(topic: &str) -> Option<usize> {
         .map(|t| t.partitions().len())
 }
 
-/// Explicit (dynamic topic) config overrides of a topic.
-pub fn overrides(topic: &str) -> BTreeMap<String, String> {
+/// Every config entry of a topic, with its source, from a plain DescribeConfigs.
+fn describe(topic: &str) -> Vec<rdkafka::admin::ConfigEntry> {
     let admin = admin();
     let rt = runtime();
     let result = rt
         .block_on(admin.describe_configs(&[ResourceSpecifier::Topic(topic)], &opts()))
         .expect("describe");
-    let resource = result
+    result
         .into_iter()
         .next()
         .expect("one result")
-        .expect("topic config");
-    resource
+        .expect("topic config")
         .entries
+}
+
+/// Explicit (dynamic topic) config overrides of a topic.
+pub fn overrides(topic: &str) -> BTreeMap<String, String> {
+    describe(topic)
         .into_iter()
         .filter(|e| e.source == rdkafka::admin::ConfigSource::DynamicTopic)
         .filter_map(|e| e.value.map(|v| (e.name, v)))
@@ -173,18 +178,7 @@ pub fn overrides(topic: &str) -> BTreeMap<String, String> {
 
 /// Effective value of one config key.
 pub fn config_value(topic: &str, key: &str) -> Option<String> {
-    let admin = admin();
-    let rt = runtime();
-    let result = rt
-        .block_on(admin.describe_configs(&[ResourceSpecifier::Topic(topic)], &opts()))
-        .expect("describe");
-    let resource = result
-        .into_iter()
-        .next()
-        .expect("one result")
-        .expect("topic config");
-    resource
-        .entries
+    describe(topic)
         .into_iter()
         .find(|e| e.name == key)
         .and_then(|e| e.value)
@@ -246,4 +240,55 @@ pub fn runtime() -> tokio::runtime::Runtime {
 pub fn seed_topology() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/topology.toml"))
         .expect("seed topology")
+}
+
+/// Produces `count` messages to one partition (or, with `None`, wherever the client puts
+/// them), payloads `"{partition}-{i}"`, and waits until all are acknowledged.
+pub fn produce(topic: &str, partition: Option<i32>, count: usize) {
+    let producer: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", crate::broker::bootstrap())
+        .create()
+        .expect("producer");
+    for i in 0..count {
+        let payload = format!(
+            "{}-{i}",
+            partition.map_or("any".to_string(), |p| p.to_string())
+        );
+        let key = format!("tenant-{i}");
+        let mut record = BaseRecord::to(topic).key(&key).payload(&payload);
+        if let Some(p) = partition {
+            record = record.partition(p);
+        }
+        producer
+            .send(record)
+            .map_err(|(e, _)| e)
+            .expect("enqueue message");
+    }
+    producer.flush(Duration::from_secs(10)).expect("flush");
+}
+
+/// Cells of one comfy-table row, trimmed; empty for border lines.
+pub fn cells(line: &str) -> Vec<String> {
+    let line = line.trim();
+    if !line.starts_with('│') {
+        return Vec::new();
+    }
+    // Outer borders are '│', inner column separators '┆' (UTF8_FULL_CONDENSED).
+    line.trim_matches('│')
+        .split(['│', '┆'])
+        .map(|c| c.trim().to_string())
+        .collect()
+}
+
+/// Escapes a literal for use in an insta filter regex.
+pub fn regex_escape(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
+        .collect()
 }
