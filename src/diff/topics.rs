@@ -48,6 +48,7 @@ pub(crate) fn diff_topics(
                     before: Some(topic.partitions.to_string()),
                     after: None,
                     to_default: false,
+                    before_default: false,
                 }],
                 risks: vec![Risk {
                     kind: RiskKind::DataLoss,
@@ -226,7 +227,9 @@ fn configs(spec: &TopicSpec, current: &LiveTopic, policy: &Policy, out: &mut Out
         }
         risks.extend(config_risk(key, have, want));
         set.insert(key.clone(), want.clone());
-        changes.push(Change::set(key, have.map(str::to_string), want));
+        let mut change = Change::set(key, have.map(str::to_string), want);
+        change.before_default = entry.is_some_and(|e| e.source != ConfigSource::DynamicTopic);
+        changes.push(change);
     }
     let mut unmanaged = Vec::new();
     for (key, entry) in live_config {

@@ -135,6 +135,9 @@ pub struct Change {
     /// `after` is absent because the key returns to the broker default.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub to_default: bool,
+    /// `before` is the broker's default (or a broker-wide setting), not set on the topic.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub before_default: bool,
 }
 
 impl Change {
@@ -144,6 +147,7 @@ impl Change {
             before,
             after: Some(after.into()),
             to_default: false,
+            before_default: false,
         }
     }
     pub fn unset(key: impl Into<String>, before: Option<String>) -> Self {
@@ -152,6 +156,7 @@ impl Change {
             before,
             after: None,
             to_default: true,
+            before_default: false,
         }
     }
 }

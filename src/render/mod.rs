@@ -348,11 +348,22 @@ fn update_line(resource: &Resource, change: &Change) -> Line {
             line.detail = detail;
             line
         }
-        (Some(before), Some(after)) => Line::new(
-            Some(Mark::Change),
-            key,
-            vec![plain(format!("{} → {}", shown(before), shown(after)))],
-        ),
+        (Some(before), Some(after)) => {
+            let origin = if change.before_default {
+                "broker default "
+            } else {
+                ""
+            };
+            Line::new(
+                Some(Mark::Change),
+                key,
+                vec![plain(format!(
+                    "{origin}{} → {}",
+                    shown(before),
+                    shown(after)
+                ))],
+            )
+        }
         (None, Some(after)) => Line::new(Some(Mark::Create), key, vec![plain(shown(after))]),
         (Some(before), None) => Line::new(Some(Mark::Unset), key, vec![plain(shown(before))]),
         (None, None) => Line::new(Some(Mark::Change), key, Vec::new()),

@@ -225,7 +225,7 @@ fn plan_refusals_name_their_kind() {
 fn plan_config_changes_show_raw_and_human_values() {
     let text = human(&plan("config-set"));
     assert!(
-        text.contains("      ~ compression.type   producer → snappy\n"),
+        text.contains("      ~ compression.type   broker default producer → snappy\n"),
         "{text}"
     );
 
