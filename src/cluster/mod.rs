@@ -82,6 +82,10 @@ pub struct Connection {
     admin: AdminClient<DefaultClientContext>,
     reader: BaseConsumer,
     settings: Settings,
+    /// The metadata `connect` fetched to prove the cluster answers, handed to the first
+    /// read that needs all-topics metadata, so a plan sends that (cluster-sized) request
+    /// once rather than twice.
+    probe: std::sync::Mutex<Option<Metadata>>,
 }
 
 fn kerr(e: impl std::fmt::Display) -> String {
@@ -114,8 +118,12 @@ impl Connection {
             admin,
             reader,
             settings,
+            probe: std::sync::Mutex::new(None),
         };
-        conn.metadata()?;
+        let probe = conn.metadata()?;
+        if let Ok(mut slot) = conn.probe.lock() {
+            *slot = Some(probe);
+        }
         Ok(conn)
     }
 
@@ -144,9 +152,18 @@ impl Connection {
             .validate_only(validate_only)
     }
 
+    /// The metadata `connect` fetched, if no read has used it yet, else a fresh request.
+    /// Only for the first read after connecting; waits after writes always ask again.
+    fn probed_metadata(&self) -> Result<Metadata, ClusterError> {
+        match self.probe.lock().ok().and_then(|mut slot| slot.take()) {
+            Some(md) => Ok(md),
+            None => self.metadata(),
+        }
+    }
+
     /// Topic names and partition counts from one all-topics metadata request.
     pub fn topic_partitions(&self) -> Result<BTreeMap<String, i32>, ClusterError> {
-        let md = self.metadata()?;
+        let md = self.probed_metadata()?;
         Ok(md
             .topics()
             .iter()
@@ -158,7 +175,7 @@ impl Connection {
     /// Reads the cluster: all-topics metadata, then configs of the requested topics, then
     /// the requested groups.
     pub async fn read(&self, req: &ReadRequest) -> Result<LiveState, ClusterError> {
-        let md = self.metadata()?;
+        let md = self.probed_metadata()?;
         let mut topics = BTreeMap::new();
         for t in md.topics() {
             if t.error().is_some() {
@@ -210,12 +227,17 @@ impl Connection {
                     .collect()
             })
             .collect();
-        // Chunks go out concurrently: the broker answers them in parallel.
-        let futures = chunks.iter().map(|c| self.admin.describe_configs(c, &opts));
-        let results = futures_join_all(futures).await;
+        // Every chunk is requested before the first answer is awaited (rdkafka sends on the
+        // call, not on the first poll), so the requests are in flight together and no round
+        // trip waits for another. Each answer is converted as soon as it is awaited, so only
+        // one chunk's raw entries are held at a time rather than all of them.
+        let pending: Vec<_> = chunks
+            .iter()
+            .map(|c| self.admin.describe_configs(c, &opts))
+            .collect();
         let mut out = Vec::with_capacity(names.len());
-        for result in results {
-            let resources = result.map_err(|e| ClusterError::Request {
+        for answer in pending {
+            let resources = answer.await.map_err(|e| ClusterError::Request {
                 op: "DescribeConfigs",
                 reason: kerr(e),
             })?;
@@ -251,9 +273,9 @@ impl Connection {
             return Ok(());
         }
         let timeout = self.settings.timeout;
-        let listing =
-            tokio::task::block_in_place(|| ffi::list_consumer_groups(&self.admin, timeout))
-                .map_err(|e| request("ListConsumerGroups", e))?;
+        let listing = self
+            .settled(|| ffi::list_consumer_groups(&self.admin, timeout))
+            .map_err(|e| request("ListConsumerGroups", e))?;
         let existing: BTreeSet<String> = listing.iter().map(|g| g.group_id.clone()).collect();
         let declared: Vec<String> = req
             .groups
@@ -264,10 +286,8 @@ impl Connection {
         let descriptions = if declared.is_empty() {
             Vec::new()
         } else {
-            tokio::task::block_in_place(|| {
-                ffi::describe_consumer_groups(&self.admin, &declared, timeout)
-            })
-            .map_err(|e| request("DescribeConsumerGroups", e))?
+            self.settled(|| ffi::describe_consumer_groups(&self.admin, &declared, timeout))
+                .map_err(|e| request("DescribeConsumerGroups", e))?
         };
         // Log positions for every partition of every topic a declared group consumes, in one
         // ListOffsets round per end.
@@ -281,10 +301,9 @@ impl Connection {
         let starts = self.offsets(&parts, ffi::OffsetSpec::Earliest)?;
         let ends = self.offsets(&parts, ffi::OffsetSpec::Latest)?;
         for d in descriptions {
-            let committed = tokio::task::block_in_place(|| {
-                ffi::list_consumer_group_offsets(&self.admin, &d.group_id, timeout)
-            })
-            .map_err(|e| request("ListConsumerGroupOffsets", e))?;
+            let committed = self
+                .settled(|| ffi::list_consumer_group_offsets(&self.admin, &d.group_id, timeout))
+                .map_err(|e| request("ListConsumerGroupOffsets", e))?;
             let committed: BTreeMap<(String, i32), i64> =
                 committed.into_iter().map(|(t, p, o)| ((t, p), o)).collect();
             let mut offsets = BTreeMap::new();
@@ -327,10 +346,9 @@ impl Connection {
                 .iter()
                 .filter(|g| !req.groups.contains_key(&g.group_id))
             {
-                let committed = tokio::task::block_in_place(|| {
-                    ffi::list_consumer_group_offsets(&self.admin, &g.group_id, timeout)
-                })
-                .map_err(|e| request("ListConsumerGroupOffsets", e))?;
+                let committed = self
+                    .settled(|| ffi::list_consumer_group_offsets(&self.admin, &g.group_id, timeout))
+                    .map_err(|e| request("ListConsumerGroupOffsets", e))?;
                 let managed: BTreeSet<String> = committed
                     .into_iter()
                     .map(|(t, _, _)| t)
@@ -355,6 +373,26 @@ impl Connection {
             .into_iter()
             .filter_map(|(k, r)| r.ok().map(|o| (k, o)))
             .collect())
+    }
+
+    /// Runs a group-coordinator call, retrying while the coordinator is still loading or
+    /// moving: on a freshly started broker `__consumer_offsets` takes a moment to load,
+    /// and every group call answers CoordinatorLoadInProgress meanwhile.
+    fn settled<T>(
+        &self,
+        mut call: impl FnMut() -> Result<T, ffi::FfiError>,
+    ) -> Result<T, ffi::FfiError> {
+        let deadline = Instant::now() + self.settings.timeout;
+        loop {
+            match tokio::task::block_in_place(&mut call) {
+                Err(ffi::FfiError::Request { code, .. })
+                    if coordinator_settling(&code) && Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                other => return other,
+            }
+        }
     }
 
     /// ListOffsets for many partitions at once, retrying those whose leader is not settled
@@ -554,24 +592,24 @@ impl Connection {
     ) -> Result<(), String> {
         let timeout = self.settings.timeout;
         // Re-check right before writing: the plan may be minutes old.
-        let listing =
-            tokio::task::block_in_place(|| ffi::list_consumer_groups(&self.admin, timeout))
-                .map_err(|e| e.to_string())?;
-        if listing.iter().any(|g| g.group_id == group) {
-            let d = tokio::task::block_in_place(|| {
-                ffi::describe_consumer_groups(&self.admin, &[group.to_string()], timeout)
-            })
+        let listing = self
+            .settled(|| ffi::list_consumer_groups(&self.admin, timeout))
             .map_err(|e| e.to_string())?;
+        if listing.iter().any(|g| g.group_id == group) {
+            let d = self
+                .settled(|| {
+                    ffi::describe_consumer_groups(&self.admin, &[group.to_string()], timeout)
+                })
+                .map_err(|e| e.to_string())?;
             let members = d.first().map_or(0, |d| d.members.len());
             if members > 0 {
                 return Err(format!(
                     "group has {members} active member(s); topo never moves offsets of a group with members"
                 ));
             }
-            let committed = tokio::task::block_in_place(|| {
-                ffi::list_consumer_group_offsets(&self.admin, group, timeout)
-            })
-            .map_err(|e| e.to_string())?;
+            let committed = self
+                .settled(|| ffi::list_consumer_group_offsets(&self.admin, group, timeout))
+                .map_err(|e| e.to_string())?;
             if committed.iter().any(|(_, _, o)| *o >= 0) {
                 return Err("group already has committed offsets; topo never moves them".into());
             }
@@ -592,10 +630,21 @@ impl Connection {
             let o = r.map_err(|e| format!("{t}[{p}]: {e}"))?;
             offsets.push((t, p, o));
         }
-        let results = tokio::task::block_in_place(|| {
-            ffi::alter_consumer_group_offsets(&self.admin, group, &offsets, timeout)
-        })
-        .map_err(|e| e.to_string())?;
+        let deadline = Instant::now() + timeout;
+        let results = loop {
+            let results = self
+                .settled(|| {
+                    ffi::alter_consumer_group_offsets(&self.admin, group, &offsets, timeout)
+                })
+                .map_err(|e| e.to_string())?;
+            let settling = results
+                .iter()
+                .any(|(_, r)| r.as_ref().is_err_and(|e| coordinator_settling(&e.code)));
+            if !settling || Instant::now() >= deadline {
+                break results;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        };
         let failures: Vec<String> = results
             .into_iter()
             .filter_map(|((t, p), r)| r.err().map(|e| format!("{t}[{p}]: {e}")))
@@ -606,6 +655,14 @@ impl Connection {
             Err(failures.join("; "))
         }
     }
+}
+
+/// Group-coordinator errors that mean "ask again shortly".
+fn coordinator_settling(code: &str) -> bool {
+    matches!(
+        code,
+        "CoordinatorLoadInProgress" | "CoordinatorNotAvailable" | "NotCoordinator"
+    )
 }
 
 /// Per-partition errors that mean "ask again shortly" rather than "this is wrong".
@@ -624,10 +681,12 @@ fn leadership_settling(code: &str) -> bool {
 }
 
 fn request(op: &'static str, e: ffi::FfiError) -> ClusterError {
-    ClusterError::Request {
-        op,
-        reason: e.to_string(),
-    }
+    let reason = match e {
+        // The wrapper's message already names the operation; keep only the broker's words.
+        ffi::FfiError::Request { code, message, .. } => format!("{message} ({code})"),
+        other => other.to_string(),
+    };
+    ClusterError::Request { op, reason }
 }
 
 fn item_results(
@@ -664,18 +723,4 @@ fn state_of(s: &str) -> GroupState {
         "Dead" => GroupState::Dead,
         _ => GroupState::Unknown,
     }
-}
-
-/// Awaits futures concurrently without pulling in a combinator crate for one call site.
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
-    let handles: Vec<_> = futures.collect();
-    let mut out = Vec::with_capacity(handles.len());
-    // rdkafka's admin futures make progress on librdkafka's own threads once created, so
-    // awaiting them in order still lets the requests run concurrently.
-    for f in handles {
-        out.push(f.await);
-    }
-    out
 }

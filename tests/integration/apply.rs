@@ -38,7 +38,7 @@ fn config_change_removal_and_partition_increase() {
         config_value(&topic, "segment.ms").as_deref(),
         Some("604800000")
     );
-    assert_eq!(ws.topo(&["plan", "--detailed-exitcode"]).code, 0);
+    ws.must(&["plan", "--detailed-exitcode"]);
 }
 
 #[test]
@@ -111,5 +111,5 @@ fn partial_failure_reports_and_rerun_converges() {
         overrides(&existing).get("retention.ms").map(String::as_str),
         Some("172800000")
     );
-    assert_eq!(ws.topo(&["plan", "--detailed-exitcode"]).code, 0);
+    ws.must(&["plan", "--detailed-exitcode"]);
 }

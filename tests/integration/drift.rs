@@ -69,7 +69,7 @@ fn cron_contract_in_sync_drifted_and_invalid() {
 fn unmanaged_overrides_warn_unless_policy_removes_them() {
     let topic = unique("cron-unmanaged");
     let ws = Workspace::new(&topology(&topic, ""));
-    assert_eq!(ws.topo(&["apply", "--auto-approve"]).code, 0);
+    ws.must(&["apply", "--auto-approve"]);
 
     // An override the file does not mention: reported, but not drift.
     alter_config(&topic, "segment.ms", "3600000");

@@ -13,8 +13,8 @@ fn topology(topic: &str, partitions: i32, retention: &str) -> String {
 fn out_of_band_config_change_is_drift() {
     let topic = unique("drift");
     let ws = Workspace::new(&topology(&topic, 2, "7d"));
-    assert_eq!(ws.topo(&["apply", "--auto-approve"]).code, 0);
-    assert_eq!(ws.topo(&["plan", "--detailed-exitcode"]).code, 0);
+    ws.must(&["apply", "--auto-approve"]);
+    ws.must(&["plan", "--detailed-exitcode"]);
 
     alter_config(&topic, "retention.ms", "3600000");
     let run = ws.topo(&["plan", "--detailed-exitcode", "--format", "json"]);
@@ -31,7 +31,7 @@ fn out_of_band_config_change_is_drift() {
 fn stale_saved_plan_is_refused() {
     let topic = unique("stale");
     let ws = Workspace::new(&topology(&topic, 2, "7d"));
-    assert_eq!(ws.topo(&["apply", "--auto-approve"]).code, 0);
+    ws.must(&["apply", "--auto-approve"]);
     ws.write(&topology(&topic, 4, "7d"));
     let saved = ws.topo(&["plan", "--out", "plan.json"]);
     assert_eq!(saved.code, 0, "{saved:?}");

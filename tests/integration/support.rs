@@ -90,6 +90,13 @@ impl Workspace {
         Run::from(cmd.output().expect("run topo"))
     }
 
+    /// Runs `topo ARGS` and fails the test, showing its output, unless it exits 0.
+    pub fn must(&self, args: &[&str]) -> Run {
+        let run = self.topo(args);
+        assert_eq!(run.code, 0, "topo {}: {run:?}", args.join(" "));
+        run
+    }
+
     /// Runs `topo ARGS` exactly as given, killing it if it has not finished by `limit`:
     /// `None` means it hung. A hang detector, not a speed check.
     pub fn topo_or_hang(&self, args: &[&str], limit: Duration) -> Option<Run> {
