@@ -391,7 +391,7 @@ fn median(sorted: &[f64]) -> f64 {
 }
 
 fn fmt_secs(s: f64) -> String {
-    if s < 1.0 {
+    if s < 0.9995 {
         format!("{:.0} ms", s * 1000.0)
     } else {
         format!("{s:.2} s")
