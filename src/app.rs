@@ -165,7 +165,49 @@ pub fn read_request(desired: &DesiredState, scope: &Scope) -> ReadRequest {
             .map(|(n, g)| (n.clone(), g.topics.clone()))
             .collect(),
         find_unmanaged_groups: true,
+        config_keys: Some(
+            desired
+                .topics
+                .values()
+                .flat_map(|t| t.config.keys().cloned())
+                .chain(STATUS_KEYS.iter().map(|k| k.to_string()))
+                .collect(),
+        ),
     }
+}
+
+/// Effective values `topo status` shows even where the file does not declare them.
+const STATUS_KEYS: [&str; 3] = ["cleanup.policy", "retention.bytes", "retention.ms"];
+
+/// What proving convergence needs to read: only the resources apply touched, and only the
+/// config keys it set, instead of the whole topology again.
+fn verify_request(done: &[&Action]) -> ReadRequest {
+    let mut request = ReadRequest::default();
+    let mut keys = std::collections::BTreeSet::new();
+    for action in done {
+        let name = action.resource.name.clone();
+        match &action.op {
+            crate::plan::Op::CommitGroupOffsets { topics, .. } => {
+                request
+                    .groups
+                    .insert(name, topics.keys().cloned().collect());
+            }
+            crate::plan::Op::CreateTopic { config, .. } => {
+                keys.extend(config.keys().cloned());
+                request.topics.insert(name);
+            }
+            crate::plan::Op::AlterConfigs { set, delete } => {
+                keys.extend(set.keys().cloned());
+                keys.extend(delete.iter().cloned());
+                request.topics.insert(name);
+            }
+            crate::plan::Op::CreatePartitions { .. } | crate::plan::Op::DeleteTopic => {
+                request.topics.insert(name);
+            }
+        }
+    }
+    request.config_keys = Some(keys);
+    request
 }
 
 /// Loads sample keys for topics that name a keys file, relative to the topology file.
@@ -193,10 +235,7 @@ fn sample_keys(
 }
 
 /// Loads, connects, reads and diffs: the shared front half of plan and apply.
-async fn compute_plan(
-    file: &FileArgs,
-    args: &ClusterArgs,
-) -> Result<(DesiredState, Connection, Plan), Error> {
+async fn compute_plan(file: &FileArgs, args: &ClusterArgs) -> Result<(Connection, Plan), Error> {
     let desired = load_topology(&file.file)?;
     let ctx = DiffContext {
         topology: file.file.display().to_string(),
@@ -206,7 +245,7 @@ async fn compute_plan(
     let scope = diff::scope_of(&desired, &desired.policy);
     let live = conn.read(&read_request(&desired, &scope)).await?;
     let plan = diff::diff(&desired, &live, &desired.policy, &ctx);
-    Ok((desired, conn, plan))
+    Ok((conn, plan))
 }
 
 fn color_stdout() -> bool {
@@ -238,7 +277,7 @@ async fn plan_command(
     args: &ClusterArgs,
     opts: &PlanOpts,
 ) -> Result<Status, Error> {
-    let (_, conn, mut plan) = compute_plan(file, args).await?;
+    let (conn, mut plan) = compute_plan(file, args).await?;
     if opts.validate {
         crate::validate::server_side(&conn, &mut plan).await?;
     }
@@ -287,7 +326,7 @@ async fn apply_command(
     args: &ClusterArgs,
     auto_approve: bool,
 ) -> Result<Status, Error> {
-    let (desired, conn, plan) = compute_plan(file, args).await?;
+    let (conn, plan) = compute_plan(file, args).await?;
     print_plan(&plan, Format::Human, false);
     if plan.is_refused() {
         return Err(Error::Refused(plan.refused.len()));
@@ -296,7 +335,7 @@ async fn apply_command(
         return Ok(Status::Clean);
     }
     confirm(auto_approve)?;
-    execute(&conn, &plan, &read_request(&desired, &plan.scope)).await
+    execute(&conn, &plan).await
 }
 
 async fn apply_saved(
@@ -350,6 +389,7 @@ async fn apply_saved(
             .map(|g| (g.clone(), Default::default()))
             .collect(),
         find_unmanaged_groups: false,
+        config_keys: None,
     };
     let live = conn.read(&request).await?;
     let now = crate::plan::fingerprint::observe(&live, &plan.scope);
@@ -366,7 +406,7 @@ async fn apply_saved(
         return Ok(Status::Clean);
     }
     confirm(auto_approve)?;
-    execute(&conn, &plan, &request).await
+    execute(&conn, &plan).await
 }
 
 /// Prints a line per finished action; draws a progress bar instead on a terminal when
@@ -417,7 +457,7 @@ impl Reporter for TerminalReporter {
     }
 }
 
-async fn execute(conn: &Connection, plan: &Plan, request: &ReadRequest) -> Result<Status, Error> {
+async fn execute(conn: &Connection, plan: &Plan) -> Result<Status, Error> {
     eprintln!("\nApplying {} action(s)...", plan.actions.len());
     let mut reporter = TerminalReporter::new(plan.actions.len());
     let report = apply::apply(plan, conn, &mut reporter).await?;
@@ -441,9 +481,11 @@ async fn execute(conn: &Connection, plan: &Plan, request: &ReadRequest) -> Resul
     // Prove convergence from a fresh read rather than trusting the broker's acks. Brokers
     // apply metadata changes asynchronously (deletes, new partitions, config updates reach
     // every broker a moment after the ack), so a difference only counts once it persists.
+    let done: Vec<&Action> = report.results.iter().map(|(a, _)| a).collect();
+    let request = verify_request(&done);
     let deadline = std::time::Instant::now() + conn.timeout();
     loop {
-        let live = conn.read(request).await?;
+        let live = conn.read(&request).await?;
         let problems = diff::verify(report.results.iter().map(|(a, _)| a), &live);
         if problems.is_empty() {
             break;

@@ -37,6 +37,8 @@ pub async fn import_command(
         // Groups are not declared anywhere yet: every group holding commits on a described
         // topic is found this way, with the topics it consumes.
         find_unmanaged_groups: true,
+        // Dead-letter topics are compared with their parent's effective values: keep all.
+        config_keys: None,
     };
     let mut live = conn.read(&request).await?;
     live.topics.retain(|name, _| selection.selects(name));

@@ -62,6 +62,10 @@ pub struct ReadRequest {
     pub groups: BTreeMap<String, BTreeSet<String>>,
     /// Whether to look for undeclared groups consuming managed topics.
     pub find_unmanaged_groups: bool,
+    /// Config keys whose effective values are kept besides the topic's own overrides;
+    /// `None` keeps every entry. A plan reads only overrides and declared keys, and the
+    /// other thirty-odd entries per topic dominate memory on large clusters.
+    pub config_keys: Option<BTreeSet<String>>,
 }
 
 impl ReadRequest {
@@ -198,7 +202,10 @@ impl Connection {
             );
         }
         let wanted: Vec<String> = topics.keys().filter(|n| req.manages(n)).cloned().collect();
-        for (name, config) in self.describe_configs(&wanted).await? {
+        for (name, config) in self
+            .describe_configs(&wanted, req.config_keys.as_ref())
+            .await?
+        {
             if let Some(t) = topics.get_mut(&name) {
                 t.config = Some(config);
             }
@@ -217,6 +224,7 @@ impl Connection {
     async fn describe_configs(
         &self,
         names: &[String],
+        keep: Option<&BTreeSet<String>>,
     ) -> Result<Vec<(String, BTreeMap<String, LiveConfigEntry>)>, ClusterError> {
         let opts = self.opts(false);
         let chunks: Vec<Vec<ResourceSpecifier<'_>>> = names
@@ -260,6 +268,12 @@ impl Connection {
                             read_only: e.is_read_only,
                         };
                         (e.name, entry)
+                    })
+                    .filter(|(name, entry)| {
+                        matches!(
+                            entry.source,
+                            ConfigSource::DynamicTopic | ConfigSource::Unknown
+                        ) || keep.is_none_or(|k| k.contains(name))
                     })
                     .collect();
                 out.push((name, entries));
