@@ -327,15 +327,7 @@ async fn apply_command(
     auto_approve: bool,
 ) -> Result<Status, Error> {
     let (conn, plan) = compute_plan(file, args).await?;
-    print_plan(&plan, Format::Human, false);
-    if plan.is_refused() {
-        return Err(Error::Refused(plan.refused.len()));
-    }
-    if !plan.has_changes() {
-        return Ok(Status::Clean);
-    }
-    confirm(auto_approve)?;
-    execute(&conn, &plan).await
+    review_and_execute(&conn, &plan, auto_approve).await
 }
 
 async fn apply_saved(
@@ -398,7 +390,17 @@ async fn apply_saved(
             changes: crate::plan::fingerprint::describe_difference(&plan.observed, &now.parts),
         });
     }
-    print_plan(&plan, Format::Human, false);
+    review_and_execute(&conn, &plan, auto_approve).await
+}
+
+/// Shows the plan, stops on refusals or when there is nothing to do, asks for
+/// confirmation, then executes.
+async fn review_and_execute(
+    conn: &Connection,
+    plan: &Plan,
+    auto_approve: bool,
+) -> Result<Status, Error> {
+    print_plan(plan, Format::Human, false);
     if plan.is_refused() {
         return Err(Error::Refused(plan.refused.len()));
     }
@@ -406,7 +408,7 @@ async fn apply_saved(
         return Ok(Status::Clean);
     }
     confirm(auto_approve)?;
-    execute(&conn, &plan).await
+    execute(conn, plan).await
 }
 
 /// Prints a line per finished action; draws a progress bar instead on a terminal when

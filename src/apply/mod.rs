@@ -147,6 +147,21 @@ fn by_name(actions: &[&Action], results: Result<ItemResults, String>) -> Vec<Out
     }
 }
 
+/// Waits until metadata shows what a phase just wrote; if it never does, the phase's
+/// successes become failures, since later phases would act on something not there.
+async fn wait_visible<C: ClusterOps>(
+    cluster: &C,
+    want: &BTreeMap<String, i32>,
+    outcomes: &mut [Outcome],
+    done: &str,
+) {
+    if let Err(e) = cluster.wait_for_topics(want).await {
+        for o in outcomes.iter_mut().filter(|o| **o == Outcome::Done) {
+            *o = Outcome::Failed(format!("{done}, but not visible in metadata: {e}"));
+        }
+    }
+}
+
 async fn run_phase<C: ClusterOps>(phase: Phase, actions: &[&Action], cluster: &C) -> Vec<Outcome> {
     match phase {
         Phase::CreateTopics => {
@@ -179,11 +194,7 @@ async fn run_phase<C: ClusterOps>(phase: Phase, actions: &[&Action], cluster: &C
                     _ => None,
                 })
                 .collect();
-            if let Err(e) = cluster.wait_for_topics(&created).await {
-                for o in outcomes.iter_mut().filter(|o| **o == Outcome::Done) {
-                    *o = Outcome::Failed(format!("created, but not visible in metadata: {e}"));
-                }
-            }
+            wait_visible(cluster, &created, &mut outcomes, "created").await;
             outcomes
         }
         Phase::Partitions => {
@@ -202,11 +213,7 @@ async fn run_phase<C: ClusterOps>(phase: Phase, actions: &[&Action], cluster: &C
                 .filter(|(_, o)| **o == Outcome::Done)
                 .map(|(t, _)| t)
                 .collect();
-            if let Err(e) = cluster.wait_for_topics(&grown).await {
-                for o in outcomes.iter_mut().filter(|o| **o == Outcome::Done) {
-                    *o = Outcome::Failed(format!("added, but not visible in metadata: {e}"));
-                }
-            }
+            wait_visible(cluster, &grown, &mut outcomes, "added").await;
             outcomes
         }
         Phase::Configs => {
