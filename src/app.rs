@@ -126,7 +126,10 @@ pub fn load_topology(path: &Path) -> Result<DesiredState, Error> {
         source,
     })?;
     let name = path.display().to_string();
-    let loaded = spec::load(&name, &source, &|k| std::env::var(k).ok())?;
+    let loaded = spec::load(&name, &source, &|k| std::env::var(k).ok());
+    drop(source);
+    crate::memory::release_free();
+    let loaded = loaded?;
     for w in &loaded.warnings {
         eprintln!("{w}");
     }

@@ -13,6 +13,7 @@ pub mod diff;
 pub mod drift;
 pub mod error;
 pub mod import;
+pub mod memory;
 pub mod model;
 pub mod partition;
 pub mod plan;
