@@ -246,13 +246,14 @@ fn wait_metadata(
     }
 }
 
-/// Waits until the broker has created a log directory for every partition of every bench
-/// topic: metadata shows a leader well before the broker has created the partition's log,
-/// and measuring while it still creates them would time the broker's backlog.
-fn wait_logs(bootstrap: &str, log_dirs: Option<&Path>) -> Res<()> {
-    let Some(dir) = log_dirs else {
+/// Waits until the brokers have created a log directory for every partition of every bench
+/// topic: metadata shows a leader well before a broker has created the partition's log,
+/// and measuring while it still creates them would time the broker's backlog. `log_dirs`
+/// holds every broker's log directory (one per broker); none means no wait.
+fn wait_logs(bootstrap: &str, log_dirs: &[PathBuf]) -> Res<()> {
+    if log_dirs.is_empty() {
         return Ok(());
-    };
+    }
     let admin = admin(bootstrap)?;
     let md = admin.inner().fetch_metadata(None, TIMEOUT)?;
     let want: usize = md
@@ -263,14 +264,17 @@ fn wait_logs(bootstrap: &str, log_dirs: Option<&Path>) -> Res<()> {
         .sum();
     let deadline = Instant::now() + Duration::from_secs(3600);
     loop {
-        let have = std::fs::read_dir(dir)?
-            .filter_map(|e| e.ok())
-            .filter(|e| {
-                let name = e.file_name();
-                let name = name.to_string_lossy();
-                name.starts_with("bench-") && !name.ends_with("-delete")
-            })
-            .count();
+        let mut have = 0;
+        for dir in log_dirs {
+            have += std::fs::read_dir(dir)?
+                .filter_map(|e| e.ok())
+                .filter(|e| {
+                    let name = e.file_name();
+                    let name = name.to_string_lossy();
+                    name.starts_with("bench-") && !name.ends_with("-delete")
+                })
+                .count();
+        }
         if have >= want {
             return Ok(());
         }
@@ -281,15 +285,67 @@ fn wait_logs(bootstrap: &str, log_dirs: Option<&Path>) -> Res<()> {
     }
 }
 
-/// Total partitions on the cluster and open file descriptors of the broker process.
-fn cluster_size(bootstrap: &str, broker_pid: Option<u32>) -> Res<(usize, usize, Option<usize>)> {
+/// CPU time (user + system, in clock ticks) the given processes have used so far.
+fn cpu_ticks(pids: &[u32]) -> u64 {
+    pids.iter()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok())
+        .filter_map(|stat| {
+            // Fields after the command name: state is the first, utime the 12th, stime the 13th.
+            let rest = stat.rsplit_once(") ")?.1;
+            let mut fields = rest.split(' ').skip(11);
+            let utime: u64 = fields.next()?.parse().ok()?;
+            let stime: u64 = fields.next()?.parse().ok()?;
+            Some(utime + stime)
+        })
+        .sum()
+}
+
+/// Waits until the brokers are quiet: after creating many partitions they keep working in
+/// the background (applying metadata, loading and checkpointing the new logs) for minutes
+/// on a small machine, and timing plans meanwhile would time that backlog. Quiet means the
+/// brokers together used under a fifth of one core over 10 s; gives up after 15 minutes.
+fn wait_quiet(pids: &[u32]) {
+    if pids.is_empty() {
+        return;
+    }
+    const WINDOW: Duration = Duration::from_secs(10);
+    const TICKS_PER_SEC: f64 = 100.0; // USER_HZ on Linux
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(900);
+    let mut before = cpu_ticks(pids);
+    loop {
+        std::thread::sleep(WINDOW);
+        let after = cpu_ticks(pids);
+        let cores = after.saturating_sub(before) as f64 / TICKS_PER_SEC / WINDOW.as_secs_f64();
+        before = after;
+        if cores < 0.2 {
+            eprintln!(
+                "   brokers quiet after {:.0} s (using {cores:.2} cores)",
+                start.elapsed().as_secs_f64()
+            );
+            return;
+        }
+        if Instant::now() > deadline {
+            eprintln!(
+                "   brokers still busy ({cores:.2} cores) after 15 minutes; measuring anyway"
+            );
+            return;
+        }
+    }
+}
+
+/// Total partitions on the cluster and open file descriptors of the broker processes (the
+/// most any one of them holds, since the open-files limit applies per process).
+fn cluster_size(bootstrap: &str, broker_pids: &[u32]) -> Res<(usize, usize, Option<usize>)> {
     let admin = admin(bootstrap)?;
     let md = admin.inner().fetch_metadata(None, TIMEOUT)?;
     let topics = md.topics().len();
     let partitions = md.topics().iter().map(|t| t.partitions().len()).sum();
-    let fds = broker_pid
-        .and_then(|pid| std::fs::read_dir(format!("/proc/{pid}/fd")).ok())
-        .map(|d| d.count());
+    let fds = broker_pids
+        .iter()
+        .filter_map(|pid| std::fs::read_dir(format!("/proc/{pid}/fd")).ok())
+        .map(|d| d.count())
+        .max();
     Ok((topics, partitions, fds))
 }
 
@@ -493,8 +549,8 @@ struct Bench {
     me: PathBuf,
     work: PathBuf,
     reps: usize,
-    broker_pid: Option<u32>,
-    log_dirs: Option<PathBuf>,
+    broker_pids: Vec<u32>,
+    log_dirs: Vec<PathBuf>,
     rows: Vec<Row>,
     baselines: BTreeMap<(usize, usize), f64>,
 }
@@ -528,7 +584,7 @@ impl Bench {
         ok_codes: &[i32],
         mut before: impl FnMut(&Bench, usize) -> Res<()>,
     ) -> Res<Row> {
-        let (topics, partitions, _) = cluster_size(&self.bootstrap, None)?;
+        let (topics, partitions, _) = cluster_size(&self.bootstrap, &[])?;
         let mut samples = Vec::new();
         for rep in 0..=self.reps {
             before(self, rep)?;
@@ -645,7 +701,20 @@ fn run(args: &[String]) -> Res<()> {
         .collect::<Result<_, _>>()?;
     let reps: usize = opts.get("reps").map_or(Ok(5), |s| s.parse())?;
     let apply_count: usize = opts.get("apply").map_or(Ok(0), |s| s.parse())?;
-    let broker_pid: Option<u32> = opts.get("broker-pid").and_then(|s| s.parse().ok());
+    // Both take a comma-separated list, one entry per broker.
+    let broker_pids: Vec<u32> = opts
+        .get("broker-pid")
+        .map(|s| s.split(',').filter_map(|p| p.trim().parse().ok()).collect())
+        .unwrap_or_default();
+    let log_dirs: Vec<PathBuf> = opts
+        .get("log-dirs")
+        .map(|s| {
+            s.split(',')
+                .filter(|d| !d.is_empty())
+                .map(PathBuf::from)
+                .collect()
+        })
+        .unwrap_or_default();
     std::fs::create_dir_all(&work)?;
     let me = std::env::current_exe()?;
     let mut bench = Bench {
@@ -654,8 +723,8 @@ fn run(args: &[String]) -> Res<()> {
         me,
         work: work.clone(),
         reps,
-        broker_pid,
-        log_dirs: opts.get("log-dirs").map(PathBuf::from),
+        broker_pids,
+        log_dirs,
         rows: Vec::new(),
         baselines: BTreeMap::new(),
     };
@@ -675,15 +744,16 @@ fn run(args: &[String]) -> Res<()> {
         eprintln!("== creating topics {created}..{n} ({partitions} partitions each)");
         let start = Instant::now();
         create_topics(&bench.bootstrap, &declared(created..n, partitions, |_| 0))?;
-        wait_logs(&bench.bootstrap, bench.log_dirs.as_deref())?;
+        wait_logs(&bench.bootstrap, &bench.log_dirs)?;
         created = created.max(n);
-        let (topics, parts, fds) = cluster_size(&bench.bootstrap, bench.broker_pid)?;
+        let (topics, parts, fds) = cluster_size(&bench.bootstrap, &bench.broker_pids)?;
         eprintln!(
             "   cluster now {topics} topics / {parts} partitions (took {:.1} s){}",
             start.elapsed().as_secs_f64(),
-            fds.map(|f| format!(", broker holds {f} open files"))
+            fds.map(|f| format!(", busiest broker holds {f} open files"))
                 .unwrap_or_default()
         );
+        wait_quiet(&bench.broker_pids);
 
         write_topology(
             &work.join(format!("sync-{n}.toml")),
@@ -750,7 +820,7 @@ fn apply_scenarios(bench: &mut Bench, n: usize, partitions: i32, count: usize) -
         &[0],
         |b, rep| {
             // The broker creates the previous run's logs in the background; let it finish.
-            wait_logs(&b.bootstrap, b.log_dirs.as_deref())?;
+            wait_logs(&b.bootstrap, &b.log_dirs)?;
             if let Some(names) = previous.take() {
                 delete_topics(&b.bootstrap, &names)?;
             }
@@ -771,7 +841,7 @@ fn apply_scenarios(bench: &mut Bench, n: usize, partitions: i32, count: usize) -
             Ok(())
         },
     )?;
-    wait_logs(&bench.bootstrap, bench.log_dirs.as_deref())?;
+    wait_logs(&bench.bootstrap, &bench.log_dirs)?;
     if let Some(names) = previous.take() {
         delete_topics(&bench.bootstrap, &names)?;
     }
