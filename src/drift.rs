@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::plan::{Category, Drift, Plan, RiskKind, WarningKind};
+use crate::plan::{Category, Plan, WarningKind};
 
 pub fn prometheus(plan: &Plan) -> String {
     let count_ops = |c: Category| plan.actions.iter().filter(|a| a.op.category() == c).count();
@@ -72,19 +72,7 @@ pub fn prometheus(plan: &Plan) -> String {
             );
         }
     }
-    let risky = plan
-        .actions
-        .iter()
-        .filter(|a| {
-            a.risks.iter().any(|r| r.kind != RiskKind::DataLoss)
-                || matches!(a.op, crate::plan::Op::DeleteTopic)
-        })
-        .count();
+    let risky = plan.actions.iter().filter(|a| !a.risks.is_empty()).count();
     let _ = writeln!(out, "# HELP topo_drift_risky_actions Actions carrying a risk note.\n# TYPE topo_drift_risky_actions gauge\ntopo_drift_risky_actions {risky}");
-    let _ = plan
-        .drift
-        .iter()
-        .map(|Drift::LagOverBudget { .. }| ())
-        .count();
     out
 }
