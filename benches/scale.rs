@@ -575,6 +575,17 @@ impl Bench {
 
     /// Times a scenario: one untimed warm-up, then `reps` timed runs; `before` runs
     /// untimed ahead of every run (including the warm-up) with the run's index.
+    /// A scenario that changes nothing on the cluster and must exit 0 (plans, baseline).
+    fn read_only(
+        &mut self,
+        label: &str,
+        declared: usize,
+        program: &Path,
+        args: &[String],
+    ) -> Res<Row> {
+        self.scenario(label, declared, program, args, &[0], |_, _| Ok(()))
+    }
+
     fn scenario(
         &mut self,
         label: &str,
@@ -630,44 +641,16 @@ impl Bench {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let base = self.scenario(
-            "baseline (raw rdkafka calls)",
-            declared,
-            &me,
-            &base_args,
-            &[0],
-            |_, _| Ok(()),
-        )?;
+        let base = self.read_only("baseline (raw rdkafka calls)", declared, &me, &base_args)?;
         let args = self.plan_args(sync_file, "json");
-        let sync = self.scenario(
-            "plan in sync, json",
-            declared,
-            &topo,
-            &args,
-            &[0],
-            |_, _| Ok(()),
-        )?;
+        let sync = self.read_only("plan in sync, json", declared, &topo, &args)?;
         self.baselines
             .insert((declared, sync.cluster_partitions), base.median_wall());
         if let Some(drift) = drift_file {
             let args = self.plan_args(drift, "json");
-            self.scenario(
-                "plan 1% drifted, json",
-                declared,
-                &topo,
-                &args,
-                &[0],
-                |_, _| Ok(()),
-            )?;
+            self.read_only("plan 1% drifted, json", declared, &topo, &args)?;
             let args = self.plan_args(drift, "human");
-            self.scenario(
-                "plan 1% drifted, human",
-                declared,
-                &topo,
-                &args,
-                &[0],
-                |_, _| Ok(()),
-            )?;
+            self.read_only("plan 1% drifted, human", declared, &topo, &args)?;
         }
         Ok(())
     }
