@@ -1,7 +1,9 @@
 //! Blocking wrappers over the librdkafka admin calls that rdkafka's safe
 //! `AdminClient` does not expose: IncrementalAlterConfigs on topics,
 //! ListOffsets, ListConsumerGroups, DescribeConsumerGroups,
-//! ListConsumerGroupOffsets and AlterConsumerGroupOffsets.
+//! ListConsumerGroupOffsets and AlterConsumerGroupOffsets, plus a
+//! DescribeConfigs of many topics that spreads its requests over the brokers
+//! and copies only the entries the caller keeps.
 //!
 //! This module owns the crate's unsafe boundary towards the librdkafka C API
 //! and exposes only safe functions that take a timeout and return plain Rust
@@ -28,7 +30,7 @@
 //!   than the bindings cannot produce an invalid enum value.
 
 use std::collections::HashSet;
-use std::ffi::{c_char, c_int, CStr, CString};
+use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::ptr::{self, NonNull};
 use std::time::{Duration, Instant};
 
@@ -256,6 +258,288 @@ pub fn incremental_alter_topic_configs(
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+/// Where a described config entry's value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntrySource {
+    DynamicTopic,
+    DynamicBroker,
+    DynamicDefaultBroker,
+    StaticBroker,
+    Default,
+    /// The broker did not say, or used a source these bindings do not name.
+    Unknown,
+}
+
+/// One entry of a topic's DescribeConfigs answer. Sensitive values are never copied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DescribedEntry {
+    pub name: String,
+    pub value: Option<String>,
+    pub source: EntrySource,
+    pub read_only: bool,
+}
+
+/// How `describe_topic_configs` splits and routes its requests.
+#[derive(Debug, Clone, Copy)]
+pub struct DescribePlan<'a> {
+    /// Topics per DescribeConfigs request.
+    pub chunk: usize,
+    /// Requests in flight at once.
+    pub in_flight: usize,
+    /// Brokers to spread the requests over, round robin. Any broker can answer for
+    /// any topic; empty leaves the choice to librdkafka (one broker for all).
+    pub brokers: &'a [i32],
+}
+
+/// Describes the configs of many topics with DescribeConfigs, `plan.chunk` topics per
+/// request and up to `plan.in_flight` requests outstanding, spread over `plan.brokers`.
+///
+/// Answers are handed to `each` as they arrive (so not in `names` order), one call per
+/// topic with the entries `keep(name, source)` accepts, or the broker's error for that
+/// topic. Converting each answer on arrival, and bounding the requests outstanding,
+/// bounds the memory held to a few answers however many topics are described.
+///
+/// A request sent to a chosen broker that fails as a whole is sent once more without
+/// a chosen broker, so one unreachable broker costs time, not the read; that is why a
+/// request aimed at a chosen broker gets only half of the time left.
+pub fn describe_topic_configs(
+    admin: &AdminClient<DefaultClientContext>,
+    names: &[String],
+    plan: DescribePlan<'_>,
+    timeout: Duration,
+    keep: impl Fn(&str, EntrySource) -> bool,
+    mut each: impl FnMut(String, Result<Vec<DescribedEntry>, BrokerError>),
+) -> Result<(), FfiError> {
+    const OP: &str = "DescribeConfigs";
+    let chunks: Vec<&[String]> = names.chunks(plan.chunk.max(1)).collect();
+    if chunks.is_empty() {
+        return Ok(());
+    }
+    let deadline = Instant::now().checked_add(timeout);
+    let remaining = || deadline.map_or(timeout, |d| d.saturating_duration_since(Instant::now()));
+    let rk = admin.inner().native_ptr();
+    // SAFETY: `rk` is a live client handle, kept alive by the borrow of `admin`.
+    let queue = Queue::from_raw(unsafe { rd::rd_kafka_queue_new(rk) })
+        .ok_or_else(|| no_object(OP, "result queue"))?;
+    let send = |index: usize, broker: Option<i32>, budget: Duration| -> Result<(), FfiError> {
+        let options = admin_options(
+            rk,
+            OP,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS,
+            budget,
+        )?;
+        if let Some(id) = broker {
+            let mut errstr = ErrBuf::new();
+            // SAFETY: the options are live and `errstr` is a writable buffer of its size.
+            let err = unsafe {
+                rd::rd_kafka_AdminOptions_set_broker(
+                    options.as_ptr(),
+                    id,
+                    errstr.as_mut_ptr(),
+                    errstr.len(),
+                )
+            };
+            check_option(OP, err, &errstr)?;
+        }
+        // The opaque carries the chunk's index back on the result; it is never
+        // dereferenced, by librdkafka or here.
+        // SAFETY: the options are live.
+        unsafe { rd::rd_kafka_AdminOptions_set_opaque(options.as_ptr(), index as *mut c_void) };
+        let mut resources = Vec::with_capacity(chunks[index].len());
+        for topic in chunks[index] {
+            let name = c_string(OP, "topic", topic)?;
+            // SAFETY: `name` is a valid NUL-terminated string that librdkafka copies.
+            let raw = unsafe {
+                rd::rd_kafka_ConfigResource_new(
+                    rd::rd_kafka_ResourceType_t::RD_KAFKA_RESOURCE_TOPIC,
+                    name.as_ptr(),
+                )
+            };
+            resources.push(
+                ConfigResource::from_raw(raw).ok_or_else(|| no_object(OP, "config resource"))?,
+            );
+        }
+        let mut raw: Vec<*mut rd::rd_kafka_ConfigResource_t> =
+            resources.iter().map(ConfigResource::as_ptr).collect();
+        // SAFETY: handle, options and queue are live; `raw` points to `len` live
+        // resources. librdkafka copies the resources and the options before returning.
+        unsafe {
+            rd::rd_kafka_DescribeConfigs(
+                rk,
+                raw.as_mut_ptr(),
+                raw.len(),
+                options.as_ptr(),
+                queue.as_ptr(),
+            );
+        }
+        Ok(())
+    };
+    let target = |index: usize| match plan.brokers {
+        [] => None,
+        brokers => Some(brokers[index % brokers.len()]),
+    };
+    let first_budget = |index: usize| match target(index) {
+        Some(_) => remaining() / 2,
+        None => remaining(),
+    };
+
+    let window = plan.in_flight.max(1);
+    let mut next = 0;
+    let mut outstanding = 0;
+    let mut retried = vec![false; chunks.len()];
+    while next < chunks.len() && outstanding < window {
+        send(next, target(next), first_budget(next))?;
+        next += 1;
+        outstanding += 1;
+    }
+    while outstanding > 0 {
+        let wait_ms = ceil_ms(remaining());
+        // SAFETY: the queue is live; the event, if any, is ours and guarded at once.
+        let Some(event) =
+            Event::from_raw(unsafe { rd::rd_kafka_queue_poll(queue.as_ptr(), wait_ms) })
+        else {
+            if remaining().is_zero() {
+                return Err(FfiError::Timeout(timeout));
+            }
+            continue;
+        };
+        // SAFETY: the event is live.
+        if unsafe { rd::rd_kafka_event_type(event.as_ptr()) }
+            != rd::RD_KAFKA_EVENT_DESCRIBECONFIGS_RESULT
+        {
+            continue;
+        }
+        // SAFETY: the event is live; its opaque is the index set when sending.
+        let index = unsafe { rd::rd_kafka_event_opaque(event.as_ptr()) } as usize;
+        if index >= chunks.len() {
+            continue;
+        }
+        if let Some((code, message)) = event_error(&event) {
+            if target(index).is_some() && !retried[index] {
+                retried[index] = true;
+                send(index, None, remaining())?;
+                continue;
+            }
+            return Err(request_error(OP, timeout, code, message));
+        }
+        outstanding -= 1;
+        // SAFETY: `event` is a live event of the matching result type.
+        let result = unsafe { rd::rd_kafka_event_DescribeConfigs_result(event.as_ptr()) };
+        if result.is_null() {
+            return Err(unexpected_event(OP));
+        }
+        let mut cnt = 0usize;
+        // SAFETY: `result` belongs to the live `event`; `cnt` is a valid out pointer.
+        let array = unsafe { rd::rd_kafka_DescribeConfigs_result_resources(result, &mut cnt) };
+        // SAFETY: librdkafka returns NULL or an array of `cnt` resources owned by `event`.
+        for &resource in unsafe { event_array(&event, array, cnt) } {
+            // SAFETY: `resource` is a live element of the event's result array, and the
+            // event outlives the call.
+            unsafe { each_topic(resource, &keep, &mut each) };
+        }
+        drop(event);
+        if next < chunks.len() {
+            send(next, target(next), first_budget(next))?;
+            next += 1;
+            outstanding += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Copies one described topic out of a result event and hands it to `each`.
+///
+/// # Safety
+/// `resource` must be a live resource of a live DescribeConfigs result event.
+unsafe fn each_topic(
+    resource: *const rd::rd_kafka_ConfigResource_t,
+    keep: &impl Fn(&str, EntrySource) -> bool,
+    each: &mut impl FnMut(String, Result<Vec<DescribedEntry>, BrokerError>),
+) {
+    // SAFETY: the resource is live (caller contract); its strings are copied at once.
+    let (name, code) = unsafe {
+        (
+            owned_string(rd::rd_kafka_ConfigResource_name(resource)),
+            raw::rd_kafka_ConfigResource_error(resource),
+        )
+    };
+    if code != NO_ERROR {
+        // SAFETY: as above; the message is owned by the resource.
+        let message = unsafe { owned_string(rd::rd_kafka_ConfigResource_error_string(resource)) };
+        each(name, Err(broker_error(code, message)));
+        return;
+    }
+    let mut cnt = 0usize;
+    // SAFETY: the resource is live; `cnt` is a valid out pointer. The array and its
+    // entries are owned by the resource, so by the event.
+    let array = unsafe { rd::rd_kafka_ConfigResource_configs(resource, &mut cnt) };
+    let entries: &[*const rd::rd_kafka_ConfigEntry_t] = if array.is_null() || cnt == 0 {
+        &[]
+    } else {
+        // SAFETY: librdkafka returns an array of `cnt` live entries.
+        unsafe { std::slice::from_raw_parts(array.cast_const(), cnt) }
+    };
+    let mut kept = Vec::new();
+    for &entry in entries {
+        // SAFETY: `entry` is live; the name is borrowed only until it is copied or
+        // compared, within this iteration.
+        let name_ptr = unsafe { rd::rd_kafka_ConfigEntry_name(entry) };
+        if name_ptr.is_null() {
+            continue;
+        }
+        // SAFETY: a non-NULL entry name is a NUL-terminated string owned by the entry.
+        let key = unsafe { CStr::from_ptr(name_ptr) }.to_string_lossy();
+        // SAFETY: `entry` is live.
+        let source = source_from(unsafe { raw::rd_kafka_ConfigEntry_source(entry) });
+        if !keep(&key, source) {
+            continue;
+        }
+        // SAFETY: `entry` is live; the value is NULL or a string owned by it.
+        let (sensitive, read_only, value) = unsafe {
+            (
+                rd::rd_kafka_ConfigEntry_is_sensitive(entry) != 0,
+                rd::rd_kafka_ConfigEntry_is_read_only(entry) != 0,
+                rd::rd_kafka_ConfigEntry_value(entry),
+            )
+        };
+        let value = if sensitive || value.is_null() {
+            None
+        } else {
+            // SAFETY: non-NULL, owned by the live entry, copied at once.
+            Some(unsafe { owned_string(value) })
+        };
+        kept.push(DescribedEntry {
+            name: key.into_owned(),
+            value,
+            source,
+            read_only,
+        });
+    }
+    each(name, Ok(kept));
+}
+
+/// librdkafka's `rd_kafka_ConfigSource_t`, read as an integer so a source newer than
+/// the bindings is `Unknown` rather than an invalid enum value.
+fn source_from(code: c_int) -> EntrySource {
+    use rd::rd_kafka_ConfigSource_t as S;
+    match code {
+        c if c == S::RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG as c_int => {
+            EntrySource::DynamicTopic
+        }
+        c if c == S::RD_KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG as c_int => {
+            EntrySource::DynamicBroker
+        }
+        c if c == S::RD_KAFKA_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER_CONFIG as c_int => {
+            EntrySource::DynamicDefaultBroker
+        }
+        c if c == S::RD_KAFKA_CONFIG_SOURCE_STATIC_BROKER_CONFIG as c_int => {
+            EntrySource::StaticBroker
+        }
+        c if c == S::RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG as c_int => EntrySource::Default,
+        _ => EntrySource::Unknown,
+    }
 }
 
 /// Looks up the earliest or latest offset of many partitions in one
@@ -649,11 +933,14 @@ pub fn alter_consumer_group_offsets(
 mod raw {
     use std::ffi::{c_char, c_int};
 
-    use rdkafka::bindings::{rd_kafka_ConfigResource_t, rd_kafka_error_t, rd_kafka_event_t};
+    use rdkafka::bindings::{
+        rd_kafka_ConfigEntry_t, rd_kafka_ConfigResource_t, rd_kafka_error_t, rd_kafka_event_t,
+    };
 
     extern "C" {
         pub fn rd_kafka_event_error(rkev: *mut rd_kafka_event_t) -> c_int;
         pub fn rd_kafka_ConfigResource_error(config: *const rd_kafka_ConfigResource_t) -> c_int;
+        pub fn rd_kafka_ConfigEntry_source(entry: *const rd_kafka_ConfigEntry_t) -> c_int;
         pub fn rd_kafka_error_code(error: *const rd_kafka_error_t) -> c_int;
         pub fn rd_kafka_err2name(err: c_int) -> *const c_char;
         pub fn rd_kafka_err2str(err: c_int) -> *const c_char;
@@ -773,33 +1060,18 @@ impl Call {
         let deadline = Instant::now().checked_add(timeout);
         // The borrow of `admin` keeps the handle alive for the whole call.
         let rk = admin.inner().native_ptr();
-        // SAFETY: `rk` is a live client handle and `api` a valid admin op.
-        let options = Options::from_raw(unsafe { rd::rd_kafka_AdminOptions_new(rk, api) })
-            .ok_or_else(|| no_object(op, "admin options"))?;
+        let options = admin_options(rk, op, api, timeout)?;
         // SAFETY: `rk` is a live client handle.
         let queue = Queue::from_raw(unsafe { rd::rd_kafka_queue_new(rk) })
             .ok_or_else(|| no_object(op, "result queue"))?;
-        let call = Call {
+        Ok(Call {
             op,
             rk,
             options,
             queue,
             timeout,
             deadline,
-        };
-        let request_ms = duration_ms(timeout).clamp(1, MAX_REQUEST_TIMEOUT_MS);
-        let mut errstr = ErrBuf::new();
-        // SAFETY: the options are live and `errstr` is a writable buffer of the given size.
-        let err = unsafe {
-            rd::rd_kafka_AdminOptions_set_request_timeout(
-                call.options.as_ptr(),
-                request_ms,
-                errstr.as_mut_ptr(),
-                errstr.len(),
-            )
-        };
-        call.check_option(err, &errstr)?;
-        Ok(call)
+        })
     }
 
     fn set_validate_only(&self, validate_only: bool) -> Result<(), FfiError> {
@@ -817,11 +1089,7 @@ impl Call {
     }
 
     fn check_option(&self, err: rd::rd_kafka_resp_err_t, errstr: &ErrBuf) -> Result<(), FfiError> {
-        if err == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-            Ok(())
-        } else {
-            Err(invalid(self.op, errstr.message()))
-        }
+        check_option(self.op, err, errstr)
     }
 
     /// Polls the private queue until an event of type `expected` arrives or
@@ -865,15 +1133,59 @@ impl Call {
     /// The `FfiError` for an event-level error; librdkafka's own request
     /// timeout is reported like ours.
     fn request_error(&self, code: c_int, message: String) -> FfiError {
-        if code == LOCAL_TIMED_OUT {
-            return FfiError::Timeout(self.timeout);
-        }
-        let err = broker_error(code, message);
-        FfiError::Request {
-            op: self.op,
-            code: err.code,
-            message: err.message,
-        }
+        request_error(self.op, self.timeout, code, message)
+    }
+}
+
+/// Admin options for `api` with librdkafka's request timeout set to `timeout`.
+fn admin_options(
+    rk: *mut rd::rd_kafka_t,
+    op: &'static str,
+    api: rd::rd_kafka_admin_op_t,
+    timeout: Duration,
+) -> Result<Options, FfiError> {
+    // SAFETY: `rk` is a live client handle (callers borrow its `AdminClient`) and
+    // `api` a valid admin op.
+    let options = Options::from_raw(unsafe { rd::rd_kafka_AdminOptions_new(rk, api) })
+        .ok_or_else(|| no_object(op, "admin options"))?;
+    let request_ms = duration_ms(timeout).clamp(1, MAX_REQUEST_TIMEOUT_MS);
+    let mut errstr = ErrBuf::new();
+    // SAFETY: the options are live and `errstr` is a writable buffer of the given size.
+    let err = unsafe {
+        rd::rd_kafka_AdminOptions_set_request_timeout(
+            options.as_ptr(),
+            request_ms,
+            errstr.as_mut_ptr(),
+            errstr.len(),
+        )
+    };
+    check_option(op, err, &errstr)?;
+    Ok(options)
+}
+
+fn check_option(
+    op: &'static str,
+    err: rd::rd_kafka_resp_err_t,
+    errstr: &ErrBuf,
+) -> Result<(), FfiError> {
+    if err == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+        Ok(())
+    } else {
+        Err(invalid(op, errstr.message()))
+    }
+}
+
+/// The `FfiError` for an event-level error; librdkafka's own request timeout is
+/// reported like ours.
+fn request_error(op: &'static str, timeout: Duration, code: c_int, message: String) -> FfiError {
+    if code == LOCAL_TIMED_OUT {
+        return FfiError::Timeout(timeout);
+    }
+    let err = broker_error(code, message);
+    FfiError::Request {
+        op,
+        code: err.code,
+        message: err.message,
     }
 }
 

@@ -12,12 +12,9 @@ mod positions;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use rdkafka::admin::{
-    AdminClient, AdminOptions, NewPartitions, NewTopic, ResourceSpecifier, TopicReplication,
-};
+use rdkafka::admin::{AdminClient, AdminOptions, NewPartitions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::metadata::Metadata;
 
 use crate::model::{
@@ -84,7 +81,6 @@ pub type ItemResults = Vec<(String, Result<(), String>)>;
 
 pub struct Connection {
     admin: AdminClient<DefaultClientContext>,
-    reader: BaseConsumer,
     settings: Settings,
     /// The metadata `connect` fetched to prove the cluster answers, handed to the first
     /// read that needs all-topics metadata, so a plan sends that (cluster-sized) request
@@ -109,18 +105,15 @@ impl Connection {
         for (k, v) in &settings.client {
             config.set(k, v);
         }
+        // Metadata reads must never create topics, whatever the broker's auto-create says
+        // or the user's properties ask; hence set after them. One client serves both the
+        // admin calls and the metadata reads: a second one would hold a second copy of the
+        // cluster's metadata and its own connections.
+        config.set("allow.auto.create.topics", "false");
         let admin: AdminClient<DefaultClientContext> =
             config.create().map_err(|e| ClusterError::Config(kerr(e)))?;
-        let mut reader_config = config.clone();
-        // Metadata reads must never create topics, whatever the broker's auto-create says.
-        reader_config.set("allow.auto.create.topics", "false");
-        reader_config.set("enable.auto.commit", "false");
-        let reader: BaseConsumer = reader_config
-            .create()
-            .map_err(|e| ClusterError::Config(kerr(e)))?;
         let conn = Connection {
             admin,
-            reader,
             settings,
             probe: std::sync::Mutex::new(None),
         };
@@ -140,7 +133,8 @@ impl Connection {
     }
 
     fn metadata(&self) -> Result<Metadata, ClusterError> {
-        self.reader
+        self.admin
+            .inner()
             .fetch_metadata(None, self.settings.timeout)
             .map_err(|e| ClusterError::Unreachable {
                 bootstrap: self.settings.bootstrap.clone(),
@@ -201,18 +195,15 @@ impl Connection {
                 },
             );
         }
+        let brokers: Vec<i32> = md.brokers().iter().map(|b| b.id()).collect();
+        // The all-topics answer grows with the cluster's partitions; nothing more is
+        // needed from it, so it goes before the configs arrive.
+        drop(md);
         let wanted: Vec<String> = topics.keys().filter(|n| req.manages(n)).cloned().collect();
-        for (name, config) in self
-            .describe_configs(&wanted, req.config_keys.as_ref())
-            .await?
-        {
-            if let Some(t) = topics.get_mut(&name) {
-                t.config = Some(config);
-            }
-        }
+        self.describe_configs(&wanted, req.config_keys.as_ref(), &brokers, &mut topics)?;
         let mut live = LiveState {
             bootstrap: self.settings.bootstrap.clone(),
-            brokers: md.brokers().len() as u32,
+            brokers: brokers.len() as u32,
             topics,
             groups: BTreeMap::new(),
             unmanaged_groups: BTreeMap::new(),
@@ -221,65 +212,68 @@ impl Connection {
         Ok(live)
     }
 
-    async fn describe_configs(
+    /// Fills in the configs of `names` in `topics`, keeping every override plus the
+    /// effective values of `keep` (all entries when `None`). Requests go out in chunks
+    /// spread over `brokers`.
+    fn describe_configs(
         &self,
         names: &[String],
         keep: Option<&BTreeSet<String>>,
-    ) -> Result<Vec<(String, BTreeMap<String, LiveConfigEntry>)>, ClusterError> {
-        let opts = self.opts(false);
-        let chunks: Vec<Vec<ResourceSpecifier<'_>>> = names
-            .chunks(DESCRIBE_CHUNK)
-            .map(|c| {
-                c.iter()
-                    .map(|n| ResourceSpecifier::Topic(n.as_str()))
-                    .collect()
-            })
-            .collect();
-        // Every chunk is requested before the first answer is awaited (rdkafka sends on the
-        // call, not on the first poll), so the requests are in flight together and no round
-        // trip waits for another. Each answer is converted as soon as it is awaited, so only
-        // one chunk's raw entries are held at a time rather than all of them.
-        let pending: Vec<_> = chunks
-            .iter()
-            .map(|c| self.admin.describe_configs(c, &opts))
-            .collect();
-        let mut out = Vec::with_capacity(names.len());
-        for answer in pending {
-            let resources = answer.await.map_err(|e| ClusterError::Request {
+        brokers: &[i32],
+        topics: &mut BTreeMap<String, LiveTopic>,
+    ) -> Result<(), ClusterError> {
+        let (chunk, in_flight) = describe_shape(brokers.len());
+        let plan = ffi::DescribePlan {
+            chunk,
+            in_flight,
+            // One broker answers everything anyway; naming it would only add a retry path.
+            brokers: if brokers.len() > 1 { brokers } else { &[] },
+        };
+        let wanted = |name: &str, source: ffi::EntrySource| {
+            matches!(
+                source,
+                ffi::EntrySource::DynamicTopic | ffi::EntrySource::Unknown
+            ) || keep.is_none_or(|k| k.contains(name))
+        };
+        let mut failed: Option<(String, ffi::BrokerError)> = None;
+        tokio::task::block_in_place(|| {
+            ffi::describe_topic_configs(
+                &self.admin,
+                names,
+                plan,
+                self.settings.timeout,
+                wanted,
+                |topic, answer| match answer {
+                    Ok(entries) => {
+                        let entries = entries
+                            .into_iter()
+                            .map(|e| {
+                                let entry = LiveConfigEntry {
+                                    value: e.value,
+                                    source: source_of(e.source),
+                                    read_only: e.read_only,
+                                };
+                                (e.name, entry)
+                            })
+                            .collect();
+                        if let Some(t) = topics.get_mut(&topic) {
+                            t.config = Some(entries);
+                        }
+                    }
+                    Err(e) => {
+                        failed.get_or_insert((topic, e));
+                    }
+                },
+            )
+        })
+        .map_err(|e| request("DescribeConfigs", e))?;
+        if let Some((topic, e)) = failed {
+            return Err(ClusterError::Request {
                 op: "DescribeConfigs",
-                reason: kerr(e),
-            })?;
-            for r in resources {
-                let r = r.map_err(|code| ClusterError::Request {
-                    op: "DescribeConfigs",
-                    reason: format!("{code:?}"),
-                })?;
-                let name = match &r.specifier {
-                    rdkafka::admin::OwnedResourceSpecifier::Topic(n) => n.clone(),
-                    other => format!("{other:?}"),
-                };
-                let entries = r
-                    .entries
-                    .into_iter()
-                    .map(|e| {
-                        let entry = LiveConfigEntry {
-                            value: if e.is_sensitive { None } else { e.value },
-                            source: source_of(e.source),
-                            read_only: e.is_read_only,
-                        };
-                        (e.name, entry)
-                    })
-                    .filter(|(name, entry)| {
-                        matches!(
-                            entry.source,
-                            ConfigSource::DynamicTopic | ConfigSource::Unknown
-                        ) || keep.is_none_or(|k| k.contains(name))
-                    })
-                    .collect();
-                out.push((name, entries));
-            }
+                reason: format!("{topic}: {e}"),
+            });
         }
-        Ok(out)
+        Ok(())
     }
 
     fn read_groups(&self, req: &ReadRequest, live: &mut LiveState) -> Result<(), ClusterError> {
@@ -715,16 +709,28 @@ fn item_results(
         .collect()
 }
 
-fn source_of(s: rdkafka::admin::ConfigSource) -> ConfigSource {
-    use rdkafka::admin::ConfigSource as S;
+fn source_of(s: ffi::EntrySource) -> ConfigSource {
+    use ffi::EntrySource as S;
     match s {
         S::DynamicTopic => ConfigSource::DynamicTopic,
         S::DynamicBroker => ConfigSource::DynamicBroker,
         S::DynamicDefaultBroker => ConfigSource::DynamicDefaultBroker,
         S::StaticBroker => ConfigSource::StaticBroker,
         S::Default => ConfigSource::Default,
-        _ => ConfigSource::Unknown,
+        S::Unknown => ConfigSource::Unknown,
     }
+}
+
+/// Topics per DescribeConfigs request and requests in flight, for a cluster of
+/// `brokers`. Every answer is converted as it arrives, so what is held at once is about
+/// `in_flight` answers; two per broker keep each broker busy while the client converts
+/// the previous answer.
+fn describe_shape(brokers: usize) -> (usize, usize) {
+    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse().ok());
+    (
+        env("TOPO_DESCRIBE_CHUNK").unwrap_or(DESCRIBE_CHUNK),
+        env("TOPO_DESCRIBE_WINDOW").unwrap_or(2 * brokers.max(1)),
+    )
 }
 
 fn state_of(s: &str) -> GroupState {

@@ -9,7 +9,9 @@ use rdkafka::admin::{
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use topo::cluster::ffi::{self, AlterOp, BrokerError, FfiError, OffsetSpec};
+use topo::cluster::ffi::{
+    self, AlterOp, BrokerError, DescribePlan, DescribedEntry, EntrySource, FfiError, OffsetSpec,
+};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -189,6 +191,117 @@ async fn incremental_alter_sets_validates_and_deletes_topic_configs() {
     );
 
     delete_topics(&admin, &[&topic, &other]).await;
+}
+
+/// One topic's answer: its kept entries, or the broker's error for it.
+type Described = (String, Result<Vec<DescribedEntry>, BrokerError>);
+
+/// Runs `describe_topic_configs` keeping overrides and `retention.ms`, collecting the answers.
+fn describe_kept(
+    admin: &AdminClient<DefaultClientContext>,
+    names: &[String],
+    plan: DescribePlan<'_>,
+    timeout: Duration,
+) -> Result<Vec<Described>, FfiError> {
+    let mut answers = Vec::new();
+    ffi::describe_topic_configs(
+        admin,
+        names,
+        plan,
+        timeout,
+        |name, source| source == EntrySource::DynamicTopic || name == "retention.ms",
+        |topic, answer| answers.push((topic, answer)),
+    )?;
+    answers.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(answers)
+}
+
+#[tokio::test]
+async fn describe_topic_configs_chunks_filters_and_reports_per_topic() {
+    let admin = admin();
+    let names: Vec<String> = (0..5).map(|i| unique(&format!("describe-{i}"))).collect();
+    for name in &names {
+        create_topic(&admin, name, 1).await;
+    }
+    let change = vec![(names[1].clone(), vec![set("cleanup.policy", "compact")])];
+    let results =
+        ffi::incremental_alter_topic_configs(&admin, &change, false, TIMEOUT).expect("alter");
+    assert_eq!(results, vec![(names[1].clone(), Ok(()))]);
+    let missing = unique("describe-missing");
+    let mut asked = names.clone();
+    asked.push(missing.clone());
+
+    // Chunks of two with one request in flight: six topics take three rounds, and the
+    // override shows up once the metadata log has carried it to the describe path.
+    let plan = DescribePlan {
+        chunk: 2,
+        in_flight: 1,
+        brokers: &[],
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let answers = loop {
+        let answers = describe_kept(&admin, &asked, plan, TIMEOUT).expect("describe");
+        let compacted = answers.iter().any(|(topic, answer)| {
+            *topic == names[1]
+                && answer
+                    .as_ref()
+                    .is_ok_and(|e| e.iter().any(|e| e.name == "cleanup.policy"))
+        });
+        if compacted || Instant::now() >= deadline {
+            break answers;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let mut expected: Vec<&String> = asked.iter().collect();
+    expected.sort();
+    assert_eq!(
+        answers.iter().map(|(t, _)| t).collect::<Vec<_>>(),
+        expected,
+        "every topic answered exactly once"
+    );
+    for (topic, answer) in &answers {
+        if *topic == missing {
+            let err = answer
+                .as_ref()
+                .expect_err("unknown topic reported per topic");
+            assert_eq!(err.code, "UnknownTopicOrPartition", "{err:?}");
+            continue;
+        }
+        let entries = answer.as_ref().expect("described");
+        let mut kept: Vec<(&str, Option<&str>, EntrySource)> = entries
+            .iter()
+            .map(|e| (e.name.as_str(), e.value.as_deref(), e.source))
+            .collect();
+        kept.sort_by(|a, b| a.0.cmp(b.0));
+        let mut want = vec![("retention.ms", Some("604800000"), EntrySource::Default)];
+        if *topic == names[1] {
+            want.insert(
+                0,
+                ("cleanup.policy", Some("compact"), EntrySource::DynamicTopic),
+            );
+        }
+        assert_eq!(kept, want, "{topic}");
+    }
+
+    // A request aimed at a broker that does not exist is sent again without an aim once
+    // its half of the time is up, so the read still succeeds.
+    let short = Duration::from_secs(4);
+    let answers = describe_kept(
+        &admin,
+        &names,
+        DescribePlan {
+            chunk: 10,
+            in_flight: 2,
+            brokers: &[4242],
+        },
+        short,
+    )
+    .expect("retried without a chosen broker");
+    assert_eq!(answers.len(), names.len());
+    assert!(answers.iter().all(|(_, a)| a.is_ok()), "{answers:?}");
+
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    delete_topics(&admin, &refs).await;
 }
 
 /// A `list_offsets` outcome with the error reduced to its code.
