@@ -30,7 +30,7 @@ type Res<T> = Result<T, Box<dyn Error>>;
 /// Topics per CreateTopics request when building the cluster.
 const CREATE_BATCH: usize = 500;
 /// Same chunk size as topo's DescribeConfigs reads, so the baseline sends the same requests.
-const DESCRIBE_CHUNK: usize = 1000;
+const DESCRIBE_CHUNK: usize = 200;
 /// Topics whose config the drifted topology changes: one in this many (1%).
 const DRIFT_EVERY: usize = 100;
 /// Generous client timeout: a slow read should show up as a slow figure, not a failure.
@@ -863,8 +863,9 @@ fn apply_scenarios(bench: &mut Bench, n: usize, partitions: i32, count: usize) -
 // ---------------------------------------------------------------------------------------
 
 /// One all-topics metadata request, then DescribeConfigs of the named topics that exist,
-/// in chunks of `DESCRIBE_CHUNK` sent concurrently: what topo's read asks the broker,
-/// without diffing or rendering.
+/// in chunks of `DESCRIBE_CHUNK`, spread round robin over the brokers as topo spreads
+/// them, all in flight at once: what topo's read asks the broker, without diffing or
+/// rendering.
 fn baseline(args: &[String]) -> Res<()> {
     let opts = options(args)?;
     let bootstrap = opt(&opts, "bootstrap")?;
@@ -880,16 +881,24 @@ fn baseline(args: &[String]) -> Res<()> {
         .map(|t| t.name().to_string())
         .collect();
     let partitions: usize = md.topics().iter().map(|t| t.partitions().len()).sum();
+    let brokers: Vec<i32> = md.brokers().iter().map(|b| b.id()).collect();
+    drop(md);
     let chunks: Vec<Vec<ResourceSpecifier<'_>>> = present
         .chunks(DESCRIBE_CHUNK)
         .map(|c| c.iter().map(|n| ResourceSpecifier::Topic(n)).collect())
         .collect();
-    let opts = admin_opts();
     let entries = rt.block_on(async {
-        // All requests are in flight before the first is awaited, as in topo.
+        // All requests are in flight before the first is awaited.
         let futures: Vec<_> = chunks
             .iter()
-            .map(|c| admin.describe_configs(c, &opts))
+            .enumerate()
+            .map(|(i, c)| {
+                let mut opts = admin_opts();
+                if brokers.len() > 1 {
+                    opts = opts.broker_id(brokers[i % brokers.len()]);
+                }
+                admin.describe_configs(c, &opts)
+            })
             .collect();
         let mut entries = 0usize;
         for f in futures {

@@ -22,9 +22,11 @@ use crate::model::{
     LiveTopic, OffsetPolicy, PartitionLag, ScopePattern,
 };
 
-/// DescribeConfigs resources per request: large enough to keep round trips few on big
-/// clusters, small enough to stay well under the broker's request size limits.
-const DESCRIBE_CHUNK: usize = 1000;
+/// DescribeConfigs resources per request. Round trips are pipelined, so their number
+/// costs little; the size of each answer is what a read holds in memory at once
+/// (measured at 10,000 topics on six brokers: 1,000 per request peaked 74-102 MiB,
+/// 500 at 64-68 MiB, 250 and below at 58-60 MiB, all at the same speed).
+const DESCRIBE_CHUNK: usize = 200;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
@@ -723,14 +725,11 @@ fn source_of(s: ffi::EntrySource) -> ConfigSource {
 
 /// Topics per DescribeConfigs request and requests in flight, for a cluster of
 /// `brokers`. Every answer is converted as it arrives, so what is held at once is about
-/// `in_flight` answers; two per broker keep each broker busy while the client converts
-/// the previous answer.
+/// `in_flight` answers: two per broker keep each broker busy while the client converts
+/// the previous answer, and the cap bounds the topics in flight to 1,200 (each answer
+/// carries every config entry of its topics, with synonyms: several KB a topic).
 fn describe_shape(brokers: usize) -> (usize, usize) {
-    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse().ok());
-    (
-        env("TOPO_DESCRIBE_CHUNK").unwrap_or(DESCRIBE_CHUNK),
-        env("TOPO_DESCRIBE_WINDOW").unwrap_or(2 * brokers.max(1)),
-    )
+    (DESCRIBE_CHUNK, (2 * brokers).clamp(2, 6))
 }
 
 fn state_of(s: &str) -> GroupState {
