@@ -113,3 +113,72 @@ fn partial_failure_reports_and_rerun_converges() {
     );
     ws.must(&["plan", "--detailed-exitcode"]);
 }
+
+/// Config overrides set on every topic of `large_creation_is_split_under_the_controller_limit`:
+/// with the topic and its partition, 25 controller records per topic.
+const MANY_OVERRIDES: &[(&str, &str)] = &[
+    ("cleanup.policy", "delete"),
+    ("compression.gzip.level", "5"),
+    ("compression.type", "zstd"),
+    ("compression.zstd.level", "5"),
+    ("delete.retention.ms", "3600000"),
+    ("file.delete.delay.ms", "30000"),
+    ("flush.messages", "100000"),
+    ("flush.ms", "100000"),
+    ("index.interval.bytes", "8192"),
+    ("max.compaction.lag.ms", "86400000"),
+    ("max.message.bytes", "2097152"),
+    ("message.timestamp.after.max.ms", "3600000"),
+    ("message.timestamp.before.max.ms", "86400000"),
+    ("message.timestamp.type", "LogAppendTime"),
+    ("min.cleanable.dirty.ratio", "0.6"),
+    ("min.compaction.lag.ms", "1000"),
+    ("retention.bytes", "1073741824"),
+    ("retention.ms", "86400000"),
+    ("segment.bytes", "16777216"),
+    ("segment.index.bytes", "1048576"),
+    ("segment.jitter.ms", "1000"),
+    ("segment.ms", "3600000"),
+    ("unclean.leader.election.enable", "true"),
+];
+
+/// A KRaft controller writes at most 10,000 records for one request and refuses a larger
+/// CreateTopics as a whole (PolicyViolation). 450 topics with 23 overrides each are about
+/// 11,000 records: apply must split them over several requests.
+#[test]
+fn large_creation_is_split_under_the_controller_limit() {
+    let prefix = unique("many");
+    let config = MANY_OVERRIDES
+        .iter()
+        .map(|(k, v)| format!("\"{k}\" = \"{v}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut topology = format!("[policy]\nprefixes = [\"{prefix}-\"]\n");
+    let names: Vec<String> = (0..450).map(|i| format!("{prefix}-{i:03}")).collect();
+    for name in &names {
+        topology.push_str(&format!(
+            "\n[topics.\"{name}\"]\npartitions = 1\nreplication_factor = 1\nconfig = {{ {config} }}\n"
+        ));
+    }
+    let ws = Workspace::new(&topology);
+    let run = ws.topo(&["apply", "--auto-approve"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("Apply complete: 450 created, 0 changed, 0 deleted."),
+        "{run:?}"
+    );
+    for name in [&names[0], &names[449]] {
+        assert_eq!(partitions(name), Some(1), "{name}");
+        assert_eq!(overrides(name).len(), MANY_OVERRIDES.len(), "{name}");
+    }
+    ws.must(&["plan", "--detailed-exitcode"]);
+
+    // Removing them again is also one phase of several requests; the policy opts in.
+    ws.write(&format!(
+        "[policy]\nprefixes = [\"{prefix}-\"]\ndelete_undeclared = true\n"
+    ));
+    let run = ws.topo(&["apply", "--auto-approve"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(partitions(&names[0]), None);
+}
