@@ -268,6 +268,11 @@ impl Connection {
                             t.config = Some(entries);
                         }
                     }
+                    // Listed by the metadata a moment ago, unknown to DescribeConfigs now:
+                    // deleted in between (metadata trails deletes), so it is gone.
+                    Err(e) if e.code == "UnknownTopicOrPartition" => {
+                        topics.remove(&topic);
+                    }
                     Err(e) => {
                         failed.get_or_insert((topic, e));
                     }
