@@ -1,5 +1,6 @@
-//! Walks a `Plan` against a cluster, phase by phase, one batched request per phase, and
-//! reports exactly what happened to every action.
+//! Walks a `Plan` against a cluster, phase by phase, one batched write per phase (split by
+//! the cluster layer only where the controller caps a request's size), and reports exactly
+//! what happened to every action.
 //!
 //! Apply never decides *what* to do (the plan did) and never prints: progress goes to a
 //! `Reporter` the shell provides. A phase with a failure stops later phases, because they

@@ -3,8 +3,9 @@
 //!
 //! `rdkafka::error::KafkaError` and friends never leave this module: every failure becomes a
 //! `ClusterError` or a per-resource message. Reads are batched (one metadata request for all
-//! topics, DescribeConfigs in large chunks) so cost follows the declared topics, not the
-//! size of the cluster.
+//! topics, DescribeConfigs in chunks spread over the brokers) so cost follows the declared
+//! topics, not the size of the cluster. Writes are batched too, split only where a KRaft
+//! controller would refuse a request as too large.
 
 pub mod ffi;
 mod positions;
