@@ -23,7 +23,12 @@ pub trait ClusterOps {
         &self,
         topics: &[(String, i32, i16, ConfigMap)],
     ) -> Result<ItemResults, String>;
-    async fn wait_for_topics(&self, want: &BTreeMap<String, i32>) -> Result<(), String>;
+    /// Waits until metadata shows `want`; returns the topics it still does not show when
+    /// the timeout passes.
+    async fn wait_for_topics(
+        &self,
+        want: &BTreeMap<String, i32>,
+    ) -> Result<BTreeSet<String>, String>;
     async fn create_partitions(&self, topics: &[(String, i32)]) -> Result<ItemResults, String>;
     fn alter_configs(
         &self,
@@ -148,17 +153,31 @@ fn by_name(actions: &[&Action], results: Result<ItemResults, String>) -> Vec<Out
     }
 }
 
-/// Waits until metadata shows what a phase just wrote; if it never does, the phase's
-/// successes become failures, since later phases would act on something not there.
+/// Waits until metadata shows what a phase just wrote. A topic it never shows becomes a
+/// failure, since later phases would act on something not there; the others stay done.
 async fn wait_visible<C: ClusterOps>(
     cluster: &C,
     want: &BTreeMap<String, i32>,
+    actions: &[&Action],
     outcomes: &mut [Outcome],
     done: &str,
 ) {
-    if let Err(e) = cluster.wait_for_topics(want).await {
-        for o in outcomes.iter_mut().filter(|o| **o == Outcome::Done) {
-            *o = Outcome::Failed(format!("{done}, but not visible in metadata: {e}"));
+    if want.is_empty() {
+        return;
+    }
+    let (missing, reason) = match cluster.wait_for_topics(want).await {
+        Ok(missing) if missing.is_empty() => return,
+        Ok(missing) => (
+            missing,
+            "the broker had not finished within the timeout; `topo plan` shows whether it \
+             has since, and a larger --timeout waits longer"
+                .to_string(),
+        ),
+        Err(e) => (want.keys().cloned().collect(), e),
+    };
+    for (a, o) in actions.iter().zip(outcomes.iter_mut()) {
+        if *o == Outcome::Done && missing.contains(&a.resource.name) {
+            *o = Outcome::Failed(format!("{done}, but not visible in metadata: {reason}"));
         }
     }
 }
@@ -195,7 +214,7 @@ async fn run_phase<C: ClusterOps>(phase: Phase, actions: &[&Action], cluster: &C
                     _ => None,
                 })
                 .collect();
-            wait_visible(cluster, &created, &mut outcomes, "created").await;
+            wait_visible(cluster, &created, actions, &mut outcomes, "created").await;
             outcomes
         }
         Phase::Partitions => {
@@ -214,7 +233,7 @@ async fn run_phase<C: ClusterOps>(phase: Phase, actions: &[&Action], cluster: &C
                 .filter(|(_, o)| **o == Outcome::Done)
                 .map(|(t, _)| t)
                 .collect();
-            wait_visible(cluster, &grown, &mut outcomes, "added").await;
+            wait_visible(cluster, &grown, actions, &mut outcomes, "added").await;
             outcomes
         }
         Phase::Configs => {
@@ -261,7 +280,10 @@ impl ClusterOps for crate::cluster::Connection {
             .await
             .map_err(|e| e.to_string())
     }
-    async fn wait_for_topics(&self, want: &BTreeMap<String, i32>) -> Result<(), String> {
+    async fn wait_for_topics(
+        &self,
+        want: &BTreeMap<String, i32>,
+    ) -> Result<BTreeSet<String>, String> {
         crate::cluster::Connection::wait_for_topics(self, want)
             .await
             .map_err(|e| e.to_string())
@@ -306,6 +328,8 @@ mod tests {
     struct FakeCluster {
         calls: RefCell<Vec<String>>,
         fail_create: Option<&'static str>,
+        /// A topic metadata never shows before the timeout.
+        never_visible: Option<&'static str>,
     }
 
     impl FakeCluster {
@@ -342,12 +366,19 @@ mod tests {
                 })
                 .collect())
         }
-        async fn wait_for_topics(&self, want: &BTreeMap<String, i32>) -> Result<(), String> {
+        async fn wait_for_topics(
+            &self,
+            want: &BTreeMap<String, i32>,
+        ) -> Result<BTreeSet<String>, String> {
             self.log(format!(
                 "wait {}",
                 want.keys().cloned().collect::<Vec<_>>().join(",")
             ));
-            Ok(())
+            Ok(want
+                .keys()
+                .filter(|n| Some(n.as_str()) == self.never_visible)
+                .cloned()
+                .collect())
         }
         async fn create_partitions(&self, topics: &[(String, i32)]) -> Result<ItemResults, String> {
             self.log(format!("partitions {}", topics.len()));
@@ -512,6 +543,42 @@ mod tests {
         );
         assert_eq!(*fake.calls.borrow(), ["create bad,good", "wait good"]);
         assert_eq!(report.failed(), 1);
+    }
+
+    #[test]
+    fn only_topics_metadata_never_shows_fail_after_creation() {
+        let p = plan(vec![
+            create("seen"),
+            create("slow"),
+            action(
+                Phase::Configs,
+                "x",
+                Op::AlterConfigs {
+                    set: ConfigMap::new(),
+                    delete: BTreeSet::new(),
+                },
+            ),
+        ]);
+        let fake = FakeCluster {
+            never_visible: Some("slow"),
+            ..Default::default()
+        };
+        let report = block_on(apply(&p, &fake, &mut Quiet)).expect("not refused");
+        let outcomes: Vec<(&str, String)> = report
+            .results
+            .iter()
+            .map(|(a, o)| (a.resource.name.as_str(), format!("{o:?}")))
+            .collect();
+        assert_eq!(outcomes[0], ("seen", "Done".to_string()));
+        assert_eq!(outcomes[1].0, "slow");
+        assert!(
+            outcomes[1]
+                .1
+                .contains("created, but not visible in metadata: the broker had not finished"),
+            "{outcomes:?}"
+        );
+        assert_eq!(outcomes[2], ("x", "NotAttempted".to_string()));
+        assert_eq!(*fake.calls.borrow(), ["create seen,slow", "wait seen,slow"]);
     }
 
     #[test]

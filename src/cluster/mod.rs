@@ -611,51 +611,32 @@ impl Connection {
     }
 
     /// Waits until metadata shows every topic with the expected partition count and a
-    /// leader on each partition: creation is asynchronous on the broker.
-    pub async fn wait_for_topics(&self, want: &BTreeMap<String, i32>) -> Result<(), ClusterError> {
-        if want.is_empty() {
-            return Ok(());
-        }
+    /// leader on each partition: creation is asynchronous on the broker. Returns the topics
+    /// still not shown so when the timeout passed (empty when all are there).
+    pub async fn wait_for_topics(
+        &self,
+        want: &BTreeMap<String, i32>,
+    ) -> Result<BTreeSet<String>, ClusterError> {
         let deadline = Instant::now() + self.settings.timeout;
-        loop {
+        let mut missing: BTreeSet<String> = want.keys().cloned().collect();
+        while !missing.is_empty() {
             let md = self.metadata()?;
-            let ready: BTreeSet<&str> = md
-                .topics()
-                .iter()
-                .filter(|t| {
-                    t.error().is_none()
-                        && want
-                            .get(t.name())
-                            .is_some_and(|n| t.partitions().len() as i32 >= *n)
-                        && t.partitions().iter().all(|p| p.leader() >= 0)
-                })
-                .map(|t| t.name())
-                .collect();
-            let missing: Vec<&String> = want
-                .keys()
-                .filter(|n| !ready.contains(n.as_str()))
-                .collect();
-            if missing.is_empty() {
-                return Ok(());
+            for t in md.topics() {
+                let ready = t.error().is_none()
+                    && want
+                        .get(t.name())
+                        .is_some_and(|n| t.partitions().len() as i32 >= *n)
+                    && t.partitions().iter().all(|p| p.leader() >= 0);
+                if ready {
+                    missing.remove(t.name());
+                }
             }
-            if Instant::now() >= deadline {
-                return Err(ClusterError::Request {
-                    op: "waiting for topics",
-                    reason: format!(
-                        "{} topic(s) not ready after {:?}: {}",
-                        missing.len(),
-                        self.settings.timeout,
-                        missing
-                            .iter()
-                            .take(5)
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                });
+            if missing.is_empty() || Instant::now() >= deadline {
+                break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        Ok(missing)
     }
 
     /// Commits starting offsets for a group that has no members and no commits.
