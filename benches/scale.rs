@@ -990,7 +990,7 @@ fn phases(args: &[String]) -> Res<()> {
         timeout: TIMEOUT,
     };
     let conn = topo::cluster::Connection::connect(topo::app::settings(Some(&desired), &cluster))?;
-    step("connect (clients + probe metadata)", &mut lines);
+    step("connect (client + probe metadata)", &mut lines);
     let scope = topo::diff::scope_of(&desired, &desired.policy);
     let request = topo::app::read_request(&desired, &scope);
     let live = rt.block_on(conn.read(&request))?;
@@ -1006,7 +1006,7 @@ fn phases(args: &[String]) -> Res<()> {
     let human = topo::render::human(&plan, &topo::render::HumanOptions { color: false });
     step("render human", &mut lines);
     drop(conn);
-    step("close clients", &mut lines);
+    step("close client", &mut lines);
     let entries: usize = live
         .topics
         .values()
