@@ -39,6 +39,8 @@ use rdkafka::bindings as rd;
 use rdkafka::client::DefaultClientContext;
 use rdkafka::types::RDKafkaErrorCode;
 
+use crate::model::ConfigSource;
+
 /// Failure of a whole admin call (as opposed to a per-resource error).
 #[derive(Debug, thiserror::Error)]
 pub enum FfiError {
@@ -260,24 +262,12 @@ pub fn incremental_alter_topic_configs(
     Ok(out)
 }
 
-/// Where a described config entry's value comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntrySource {
-    DynamicTopic,
-    DynamicBroker,
-    DynamicDefaultBroker,
-    StaticBroker,
-    Default,
-    /// The broker did not say, or used a source these bindings do not name.
-    Unknown,
-}
-
 /// One entry of a topic's DescribeConfigs answer. Sensitive values are never copied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DescribedEntry {
     pub name: String,
     pub value: Option<String>,
-    pub source: EntrySource,
+    pub source: ConfigSource,
     pub read_only: bool,
 }
 
@@ -309,7 +299,7 @@ pub fn describe_topic_configs(
     names: &[String],
     plan: DescribePlan<'_>,
     timeout: Duration,
-    keep: impl Fn(&str, EntrySource) -> bool,
+    keep: impl Fn(&str, ConfigSource) -> bool,
     mut each: impl FnMut(String, Result<Vec<DescribedEntry>, BrokerError>),
 ) -> Result<(), FfiError> {
     const OP: &str = "DescribeConfigs";
@@ -455,7 +445,7 @@ pub fn describe_topic_configs(
 /// `resource` must be a live resource of a live DescribeConfigs result event.
 unsafe fn each_topic(
     resource: *const rd::rd_kafka_ConfigResource_t,
-    keep: &impl Fn(&str, EntrySource) -> bool,
+    keep: &impl Fn(&str, ConfigSource) -> bool,
     each: &mut impl FnMut(String, Result<Vec<DescribedEntry>, BrokerError>),
 ) {
     // SAFETY: the resource is live (caller contract); its strings are copied at once.
@@ -522,23 +512,23 @@ unsafe fn each_topic(
 
 /// librdkafka's `rd_kafka_ConfigSource_t`, read as an integer so a source newer than
 /// the bindings is `Unknown` rather than an invalid enum value.
-fn source_from(code: c_int) -> EntrySource {
+fn source_from(code: c_int) -> ConfigSource {
     use rd::rd_kafka_ConfigSource_t as S;
     match code {
         c if c == S::RD_KAFKA_CONFIG_SOURCE_DYNAMIC_TOPIC_CONFIG as c_int => {
-            EntrySource::DynamicTopic
+            ConfigSource::DynamicTopic
         }
         c if c == S::RD_KAFKA_CONFIG_SOURCE_DYNAMIC_BROKER_CONFIG as c_int => {
-            EntrySource::DynamicBroker
+            ConfigSource::DynamicBroker
         }
         c if c == S::RD_KAFKA_CONFIG_SOURCE_DYNAMIC_DEFAULT_BROKER_CONFIG as c_int => {
-            EntrySource::DynamicDefaultBroker
+            ConfigSource::DynamicDefaultBroker
         }
         c if c == S::RD_KAFKA_CONFIG_SOURCE_STATIC_BROKER_CONFIG as c_int => {
-            EntrySource::StaticBroker
+            ConfigSource::StaticBroker
         }
-        c if c == S::RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG as c_int => EntrySource::Default,
-        _ => EntrySource::Unknown,
+        c if c == S::RD_KAFKA_CONFIG_SOURCE_DEFAULT_CONFIG as c_int => ConfigSource::Default,
+        _ => ConfigSource::Unknown,
     }
 }
 

@@ -238,11 +238,9 @@ impl Connection {
             // One broker answers everything anyway; naming it would only add a retry path.
             brokers: if brokers.len() > 1 { brokers } else { &[] },
         };
-        let wanted = |name: &str, source: ffi::EntrySource| {
-            matches!(
-                source,
-                ffi::EntrySource::DynamicTopic | ffi::EntrySource::Unknown
-            ) || keep.is_none_or(|k| k.contains(name))
+        let wanted = |name: &str, source: ConfigSource| {
+            matches!(source, ConfigSource::DynamicTopic | ConfigSource::Unknown)
+                || keep.is_none_or(|k| k.contains(name))
         };
         let mut failed: Option<(String, ffi::BrokerError)> = None;
         tokio::task::block_in_place(|| {
@@ -259,7 +257,7 @@ impl Connection {
                             .map(|e| {
                                 let entry = LiveConfigEntry {
                                     value: e.value,
-                                    source: source_of(e.source),
+                                    source: e.source,
                                     read_only: e.read_only,
                                 };
                                 (e.name, entry)
@@ -491,19 +489,7 @@ impl Connection {
             .iter()
             .map(|new| self.admin.create_topics(new, &opts))
             .collect();
-        let mut answers = Vec::with_capacity(pending.len());
-        for answer in pending {
-            answers.push(
-                answer
-                    .await
-                    .map(item_results)
-                    .map_err(|e| ClusterError::Request {
-                        op: "CreateTopics",
-                        reason: kerr(e),
-                    }),
-            );
-        }
-        merge_batches(&batches, |t| &t.0, answers)
+        await_batches("CreateTopics", &batches, |t| &t.0, pending).await
     }
 
     /// CreatePartitions for all topics, in as few requests as the controller accepts.
@@ -528,19 +514,7 @@ impl Connection {
             .iter()
             .map(|new| self.admin.create_partitions(new, &opts))
             .collect();
-        let mut answers = Vec::with_capacity(pending.len());
-        for answer in pending {
-            answers.push(
-                answer
-                    .await
-                    .map(item_results)
-                    .map_err(|e| ClusterError::Request {
-                        op: "CreatePartitions",
-                        reason: kerr(e),
-                    }),
-            );
-        }
-        merge_batches(&batches, |t| &t.0, answers)
+        await_batches("CreatePartitions", &batches, |t| &t.0, pending).await
     }
 
     /// IncrementalAlterConfigs (SET and DELETE per key), in as few requests as the
@@ -595,19 +569,7 @@ impl Connection {
             .iter()
             .map(|refs| self.admin.delete_topics(refs, &opts))
             .collect();
-        let mut answers = Vec::with_capacity(pending.len());
-        for answer in pending {
-            answers.push(
-                answer
-                    .await
-                    .map(item_results)
-                    .map_err(|e| ClusterError::Request {
-                        op: "DeleteTopics",
-                        reason: kerr(e),
-                    }),
-            );
-        }
-        merge_batches(&batches, |n| n, answers)
+        await_batches("DeleteTopics", &batches, |n| n, pending).await
     }
 
     /// Waits until metadata shows every topic with the expected partition count and a
@@ -777,6 +739,31 @@ fn record_batches<T>(items: &[T], records: impl Fn(&T) -> usize) -> Vec<&[T]> {
     batches
 }
 
+/// Awaits a write's requests, all already sent, in order and merges their answers.
+async fn await_batches<T, F>(
+    op: &'static str,
+    batches: &[&[T]],
+    name: impl Fn(&T) -> &str,
+    pending: Vec<F>,
+) -> Result<ItemResults, ClusterError>
+where
+    F: std::future::Future<Output = rdkafka::error::KafkaResult<Vec<rdkafka::admin::TopicResult>>>,
+{
+    let mut answers = Vec::with_capacity(pending.len());
+    for answer in pending {
+        answers.push(
+            answer
+                .await
+                .map(item_results)
+                .map_err(|e| ClusterError::Request {
+                    op,
+                    reason: kerr(e),
+                }),
+        );
+    }
+    merge_batches(batches, name, answers)
+}
+
 /// One write's outcome from its requests' answers. A request that failed as a whole
 /// fails each of its items with its reason, so the report still says what the other
 /// requests did; only when no request was answered does the write fail as a whole, as a
@@ -807,18 +794,6 @@ fn merge_batches<T>(
         }
     }
     Ok(out)
-}
-
-fn source_of(s: ffi::EntrySource) -> ConfigSource {
-    use ffi::EntrySource as S;
-    match s {
-        S::DynamicTopic => ConfigSource::DynamicTopic,
-        S::DynamicBroker => ConfigSource::DynamicBroker,
-        S::DynamicDefaultBroker => ConfigSource::DynamicDefaultBroker,
-        S::StaticBroker => ConfigSource::StaticBroker,
-        S::Default => ConfigSource::Default,
-        S::Unknown => ConfigSource::Unknown,
-    }
 }
 
 /// Topics per DescribeConfigs request and requests in flight, for a cluster of

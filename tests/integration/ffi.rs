@@ -10,8 +10,9 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use topo::cluster::ffi::{
-    self, AlterOp, BrokerError, DescribePlan, DescribedEntry, EntrySource, FfiError, OffsetSpec,
+    self, AlterOp, BrokerError, DescribePlan, DescribedEntry, FfiError, OffsetSpec,
 };
+use topo::model::ConfigSource as TopoSource;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -209,7 +210,7 @@ fn describe_kept(
         names,
         plan,
         timeout,
-        |name, source| source == EntrySource::DynamicTopic || name == "retention.ms",
+        |name, source| source == TopoSource::DynamicTopic || name == "retention.ms",
         |topic, answer| answers.push((topic, answer)),
     )?;
     answers.sort_by(|a, b| a.0.cmp(&b.0));
@@ -268,16 +269,16 @@ async fn describe_topic_configs_chunks_filters_and_reports_per_topic() {
             continue;
         }
         let entries = answer.as_ref().expect("described");
-        let mut kept: Vec<(&str, Option<&str>, EntrySource)> = entries
+        let mut kept: Vec<(&str, Option<&str>, TopoSource)> = entries
             .iter()
             .map(|e| (e.name.as_str(), e.value.as_deref(), e.source))
             .collect();
         kept.sort_by(|a, b| a.0.cmp(b.0));
-        let mut want = vec![("retention.ms", Some("604800000"), EntrySource::Default)];
+        let mut want = vec![("retention.ms", Some("604800000"), TopoSource::Default)];
         if *topic == names[1] {
             want.insert(
                 0,
-                ("cleanup.policy", Some("compact"), EntrySource::DynamicTopic),
+                ("cleanup.policy", Some("compact"), TopoSource::DynamicTopic),
             );
         }
         assert_eq!(kept, want, "{topic}");
