@@ -456,6 +456,17 @@ mod tests {
         )
     }
 
+    fn configs(name: &str) -> Action {
+        action(
+            Phase::Configs,
+            name,
+            Op::AlterConfigs {
+                set: ConfigMap::new(),
+                delete: BTreeSet::new(),
+            },
+        )
+    }
+
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
             .build()
@@ -467,14 +478,7 @@ mod tests {
     fn phases_run_in_order_with_one_batch_each() {
         let p = plan(vec![
             action(Phase::Deletes, "old", Op::DeleteTopic),
-            action(
-                Phase::Configs,
-                "b",
-                Op::AlterConfigs {
-                    set: ConfigMap::new(),
-                    delete: BTreeSet::new(),
-                },
-            ),
+            configs("b"),
             create("a2"),
             action(
                 Phase::GroupOffsets,
@@ -511,18 +515,7 @@ mod tests {
 
     #[test]
     fn a_failed_phase_stops_later_phases() {
-        let p = plan(vec![
-            create("good"),
-            create("bad"),
-            action(
-                Phase::Configs,
-                "x",
-                Op::AlterConfigs {
-                    set: ConfigMap::new(),
-                    delete: BTreeSet::new(),
-                },
-            ),
-        ]);
+        let p = plan(vec![create("good"), create("bad"), configs("x")]);
         let fake = FakeCluster {
             fail_create: Some("bad"),
             ..Default::default()
@@ -547,18 +540,7 @@ mod tests {
 
     #[test]
     fn only_topics_metadata_never_shows_fail_after_creation() {
-        let p = plan(vec![
-            create("seen"),
-            create("slow"),
-            action(
-                Phase::Configs,
-                "x",
-                Op::AlterConfigs {
-                    set: ConfigMap::new(),
-                    delete: BTreeSet::new(),
-                },
-            ),
-        ]);
+        let p = plan(vec![create("seen"), create("slow"), configs("x")]);
         let fake = FakeCluster {
             never_visible: Some("slow"),
             ..Default::default()

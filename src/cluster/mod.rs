@@ -231,10 +231,9 @@ impl Connection {
         brokers: &[i32],
         topics: &mut BTreeMap<String, LiveTopic>,
     ) -> Result<(), ClusterError> {
-        let (chunk, in_flight) = describe_shape(brokers.len());
         let plan = ffi::DescribePlan {
-            chunk,
-            in_flight,
+            chunk: DESCRIBE_CHUNK,
+            in_flight: describe_in_flight(brokers.len()),
             // One broker answers everything anyway; naming it would only add a retry path.
             brokers: if brokers.len() > 1 { brokers } else { &[] },
         };
@@ -796,13 +795,13 @@ fn merge_batches<T>(
     Ok(out)
 }
 
-/// Topics per DescribeConfigs request and requests in flight, for a cluster of
-/// `brokers`. Every answer is converted as it arrives, so what is held at once is about
-/// `in_flight` answers: two per broker keep each broker busy while the client converts
-/// the previous answer, and the cap bounds the topics in flight to 1,200 (each answer
-/// carries every config entry of its topics, with synonyms: several KB a topic).
-fn describe_shape(brokers: usize) -> (usize, usize) {
-    (DESCRIBE_CHUNK, (2 * brokers).clamp(2, 6))
+/// DescribeConfigs requests in flight for a cluster of `brokers`. Every answer is
+/// converted as it arrives, so what is held at once is about this many answers: two per
+/// broker keep each broker busy while the client converts the previous answer, and the cap
+/// bounds the topics in flight to 1,200 (each answer carries every config entry of its
+/// topics, with synonyms: several KB a topic).
+fn describe_in_flight(brokers: usize) -> usize {
+    (2 * brokers).clamp(2, 6)
 }
 
 fn state_of(s: &str) -> GroupState {
