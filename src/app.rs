@@ -158,6 +158,10 @@ pub fn settings(desired: Option<&DesiredState>, args: &ClusterArgs) -> cluster::
     }
 }
 
+/// What a plan reads. Groups are read only when the plan can use them: when the file
+/// declares groups (their state and lag, and undeclared consumers of the same topics), or
+/// when it may delete undeclared topics (who still consumes them). A file of topics alone
+/// sends no group-coordinator request at all.
 pub fn read_request(desired: &DesiredState, scope: &Scope) -> ReadRequest {
     ReadRequest {
         topics: scope.topics.clone(),
@@ -167,7 +171,7 @@ pub fn read_request(desired: &DesiredState, scope: &Scope) -> ReadRequest {
             .iter()
             .map(|(n, g)| (n.clone(), g.topics.clone()))
             .collect(),
-        find_unmanaged_groups: true,
+        find_unmanaged_groups: !desired.groups.is_empty() || desired.policy.delete_undeclared,
         config_keys: Some(
             desired
                 .topics
@@ -284,6 +288,8 @@ async fn plan_command(
     if opts.validate {
         crate::validate::server_side(&conn, &mut plan).await?;
     }
+    // Everything needed from the cluster has been read.
+    conn.leave();
     print_plan(&plan, opts.format, opts.summary);
     if let Some(path) = &opts.out {
         std::fs::write(path, render::json(&plan)).map_err(|source| Error::Write {
@@ -330,7 +336,9 @@ async fn apply_command(
     auto_approve: bool,
 ) -> Result<Status, Error> {
     let (conn, plan) = compute_plan(file, args).await?;
-    review_and_execute(&conn, &plan, auto_approve).await
+    let result = review_and_execute(&conn, &plan, auto_approve).await;
+    conn.leave();
+    result
 }
 
 async fn apply_saved(
@@ -393,7 +401,9 @@ async fn apply_saved(
             changes: crate::plan::fingerprint::describe_difference(&plan.observed, &now.parts),
         });
     }
-    review_and_execute(&conn, &plan, auto_approve).await
+    let result = review_and_execute(&conn, &plan, auto_approve).await;
+    conn.leave();
+    result
 }
 
 /// Shows the plan, stops on refusals or when there is nothing to do, asks for
@@ -414,27 +424,22 @@ async fn review_and_execute(
     execute(conn, plan).await
 }
 
-/// Prints a line per finished action; draws a progress bar instead on a terminal when
-/// there are many actions.
+/// Shows progress on a terminal (a bar over the actions, and what a wait after a write is
+/// waiting for); elsewhere stays quiet, since the report at the end lists every result once.
 struct TerminalReporter {
     bar: Option<indicatif::ProgressBar>,
 }
 
-/// Above this many actions a progress bar reads better than a scrolling log.
-const PROGRESS_BAR_THRESHOLD: usize = 20;
-
 impl TerminalReporter {
     fn new(actions: usize) -> Self {
-        let bar =
-            (actions > PROGRESS_BAR_THRESHOLD && std::io::stderr().is_terminal()).then(|| {
-                let bar = indicatif::ProgressBar::new(actions as u64);
-                if let Ok(style) =
-                    indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
-                {
-                    bar.set_style(style);
-                }
-                bar
-            });
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(actions as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+            {
+                bar.set_style(style);
+            }
+            bar
+        });
         TerminalReporter { bar }
     }
 }
@@ -445,19 +450,79 @@ fn outcome_line(action: &Action, outcome: &Outcome) -> String {
         Outcome::Done => format!("  ✓ {} {what}: done", action.resource),
         Outcome::Failed(e) => format!("  ✗ {} {what}: failed: {e}", action.resource),
         Outcome::NotAttempted => format!("  · {} {what}: not attempted", action.resource),
+        Outcome::Skipped(why) => format!("  · {} {what}: {why}", action.resource),
     }
 }
 
 impl Reporter for TerminalReporter {
-    fn action_finished(&mut self, action: &Action, outcome: &Outcome) {
-        match &self.bar {
-            Some(bar) => {
-                bar.inc(1);
-                if !matches!(outcome, Outcome::Done) {
-                    bar.println(outcome_line(action, outcome));
-                }
-            }
-            None => eprintln!("{}", outcome_line(action, outcome)),
+    fn phase_started(&mut self, phase: crate::plan::Phase, actions: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{} ({actions})", phase_name(phase)));
+        }
+    }
+    fn waiting(&mut self, phase: crate::plan::Phase, ready: usize, wanted: usize) {
+        if let Some(bar) = &self.bar {
+            let what = match phase {
+                crate::plan::Phase::Partitions => "with their new partitions",
+                _ => "with leaders",
+            };
+            bar.set_message(format!(
+                "waiting for the cluster: {ready}/{wanted} topics {what}"
+            ));
+        }
+    }
+    fn action_finished(&mut self, _: &Action, _: &Outcome) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+}
+
+fn phase_name(phase: crate::plan::Phase) -> &'static str {
+    match phase {
+        crate::plan::Phase::CreateTopics => "creating topics",
+        crate::plan::Phase::Partitions => "adding partitions",
+        crate::plan::Phase::Configs => "changing configs",
+        crate::plan::Phase::GroupOffsets => "committing start offsets",
+        crate::plan::Phase::Deletes => "deleting topics",
+    }
+}
+
+/// The apply report: counts first, then every result once, grouped by outcome.
+fn print_report(report: &apply::ApplyReport) {
+    let groups = report.grouped();
+    let count = |kind| {
+        groups
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(0, |(_, r)| r.len())
+    };
+    use apply::OutcomeKind as K;
+    if !report.succeeded() {
+        let mut counts = vec![
+            format!("{} done", count(K::Done)),
+            format!("{} failed", count(K::Failed)),
+        ];
+        if count(K::Skipped) > 0 {
+            counts.push(format!("{} skipped", count(K::Skipped)));
+        }
+        if count(K::NotAttempted) > 0 {
+            counts.push(format!("{} not attempted", count(K::NotAttempted)));
+        }
+        eprintln!("\nApply failed: {}.", counts.join(", "));
+    }
+    for (kind, results) in &groups {
+        if !report.succeeded() {
+            let title = match kind {
+                K::Failed => "Failed",
+                K::Skipped => "Skipped (depend on a failed action)",
+                K::NotAttempted => "Not attempted",
+                K::Done => "Done",
+            };
+            eprintln!("\n{title} ({}):", results.len());
+        }
+        for (a, o) in results {
+            eprintln!("{}", outcome_line(a, o));
         }
     }
 }
@@ -469,33 +534,26 @@ async fn execute(conn: &Connection, plan: &Plan) -> Result<Status, Error> {
     if let Some(bar) = &reporter.bar {
         bar.finish_and_clear();
     }
+    print_report(&report);
     let failed = report.failed();
     if failed > 0 {
-        let count = |f: fn(&Outcome) -> bool| report.results.iter().filter(|(_, o)| f(o)).count();
-        eprintln!(
-            "\nApply failed: {} done, {} failed, {} not attempted.",
-            count(|o| *o == Outcome::Done),
-            failed,
-            count(|o| *o == Outcome::NotAttempted)
-        );
-        for (a, o) in &report.results {
-            eprintln!("{}", outcome_line(a, o));
-        }
         return Err(Error::ApplyFailed { failed });
     }
     // Prove convergence from a fresh read rather than trusting the broker's acks. Brokers
     // apply metadata changes asynchronously (deletes, new partitions, config updates reach
-    // every broker a moment after the ack), so a difference only counts once it persists.
+    // every broker a moment after the ack), so a difference only counts once it persists:
+    // the check repeats while fewer differences remain each time, and gives up only when
+    // none has gone away for the timeout.
     let done: Vec<&Action> = report.results.iter().map(|(a, _)| a).collect();
     let request = verify_request(&done);
-    let deadline = std::time::Instant::now() + conn.timeout();
+    let mut stall = cluster::Stall::new(conn.timeout());
     loop {
         let live = conn.read(&request).await?;
         let problems = diff::verify(report.results.iter().map(|(a, _)| a), &live);
         if problems.is_empty() {
             break;
         }
-        if std::time::Instant::now() >= deadline {
+        if stall.stalled(done.len().saturating_sub(problems.len()), 0) {
             return Err(Error::NotConverged(problems));
         }
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;

@@ -52,7 +52,8 @@ pub struct ClusterArgs {
     /// Bootstrap servers; overrides `[cluster].bootstrap_servers` and KAFKA_BOOTSTRAP_SERVERS.
     #[arg(long, value_name = "HOST:PORT[,...]", global = true)]
     pub bootstrap_servers: Option<String>,
-    /// How long to wait for the cluster before giving up.
+    /// How long a request may wait for the cluster; after a write, how long apply waits
+    /// while the cluster shows no progress.
     #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = parse_duration, global = true)]
     pub timeout: std::time::Duration,
 }

@@ -17,7 +17,7 @@ use comfy_table::{presets, CellAlignment, ContentArrangement, Table};
 
 use crate::app;
 use crate::cli::{ClusterArgs, FileArgs};
-use crate::cluster::Connection;
+use crate::cluster::{Connection, ReadRequest};
 use crate::error::{Error, Status};
 use crate::model::{DesiredState, LiveGroup, LiveState, PartitionLag};
 use crate::partition::{self, Partitioner};
@@ -318,7 +318,12 @@ pub async fn status_command(file: &FileArgs, cluster: &ClusterArgs) -> Result<St
     let desired = app::load_topology(&file.file)?;
     let conn = Connection::connect(app::settings(Some(&desired), cluster))?;
     let scope = crate::diff::scope_of(&desired, &desired.policy);
-    let live = conn.read(&app::read_request(&desired, &scope)).await?;
+    // Status lists undeclared consumers of managed topics even for a file of topics only.
+    let request = ReadRequest {
+        find_unmanaged_groups: true,
+        ..app::read_request(&desired, &scope)
+    };
+    let live = conn.read(&request).await?;
     let positions = conn.log_positions(&counted_partitions(&desired, &live))?;
     print!(
         "{}",

@@ -3,10 +3,11 @@
 //! what happened to every action.
 //!
 //! Apply never decides *what* to do (the plan did) and never prints: progress goes to a
-//! `Reporter` the shell provides. A phase with a failure stops later phases, because they
-//! may depend on it (configs of a topic that was not created); the report then lists what
-//! was done, what failed with the broker's words, and what was not attempted. Nothing is
-//! rolled back: re-running apply converges from wherever it stopped.
+//! `Reporter` the shell provides. A failure skips only the later actions that depend on the
+//! failed resource (configs of a topic that was not created, offsets on its partitions);
+//! unrelated actions still run. The report then lists what was done, what failed with the
+//! broker's words, and what was skipped and why. Nothing is rolled back: re-running apply
+//! converges from wherever it stopped.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,11 +24,13 @@ pub trait ClusterOps {
         &self,
         topics: &[(String, i32, i16, ConfigMap)],
     ) -> Result<ItemResults, String>;
-    /// Waits until metadata shows `want`; returns the topics it still does not show when
-    /// the timeout passes.
+    /// Waits until metadata shows `want`, for as long as more of it keeps showing up;
+    /// returns the topics it still does not show once nothing has moved for the timeout.
+    /// `progress` hears `(ready, wanted)` after every look.
     async fn wait_for_topics(
         &self,
         want: &BTreeMap<String, i32>,
+        progress: &mut dyn FnMut(usize, usize),
     ) -> Result<BTreeSet<String>, String>;
     async fn create_partitions(&self, topics: &[(String, i32)]) -> Result<ItemResults, String>;
     fn alter_configs(
@@ -48,11 +51,15 @@ pub enum Outcome {
     Done,
     Failed(String),
     NotAttempted,
+    /// Not attempted because it depends on a resource whose action failed: why.
+    Skipped(String),
 }
 
 /// Receives progress as it happens; the shell prints lines or drives a progress bar.
 pub trait Reporter {
     fn phase_started(&mut self, _phase: Phase, _actions: usize) {}
+    /// After a write, while the cluster catches up: `ready` of `wanted` resources show.
+    fn waiting(&mut self, _phase: Phase, _ready: usize, _wanted: usize) {}
     fn action_finished(&mut self, action: &Action, outcome: &Outcome);
 }
 
@@ -74,6 +81,28 @@ impl ApplyReport {
         self.results.iter().all(|(_, o)| *o == Outcome::Done)
     }
 
+    /// Every result once, grouped by outcome: failed, skipped, not attempted, done (the
+    /// groups a reader acts on first), each in plan order; empty groups are left out.
+    pub fn grouped(&self) -> Vec<(OutcomeKind, Vec<&(Action, Outcome)>)> {
+        [
+            OutcomeKind::Failed,
+            OutcomeKind::Skipped,
+            OutcomeKind::NotAttempted,
+            OutcomeKind::Done,
+        ]
+        .into_iter()
+        .map(|kind| {
+            let results: Vec<_> = self
+                .results
+                .iter()
+                .filter(|(_, o)| o.kind() == kind)
+                .collect();
+            (kind, results)
+        })
+        .filter(|(_, results)| !results.is_empty())
+        .collect()
+    }
+
     /// Distinct resources per category among completed actions, as the plan counts them.
     pub fn counts(&self) -> (usize, usize, usize) {
         let mut sets: [BTreeSet<&crate::plan::Resource>; 3] = Default::default();
@@ -88,6 +117,26 @@ impl ApplyReport {
             }
         }
         (sets[0].len(), sets[1].len(), sets[2].len())
+    }
+}
+
+/// An outcome without its reason, for grouping and counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeKind {
+    Done,
+    Failed,
+    NotAttempted,
+    Skipped,
+}
+
+impl Outcome {
+    pub fn kind(&self) -> OutcomeKind {
+        match self {
+            Outcome::Done => OutcomeKind::Done,
+            Outcome::Failed(_) => OutcomeKind::Failed,
+            Outcome::NotAttempted => OutcomeKind::NotAttempted,
+            Outcome::Skipped(_) => OutcomeKind::Skipped,
+        }
     }
 }
 
@@ -110,27 +159,58 @@ pub async fn apply<C: ClusterOps, R: Reporter>(
     phases.sort_by_key(|p| p.rank());
     phases.dedup();
     let mut report = ApplyReport::default();
-    let mut stopped = false;
+    // Resources whose action failed, with what failed, for the actions depending on them.
+    let mut failed: BTreeMap<&crate::plan::Resource, &'static str> = BTreeMap::new();
     for phase in phases {
-        let actions: Vec<&Action> = plan.actions.iter().filter(|a| a.phase == phase).collect();
-        if stopped {
-            for a in actions {
-                reporter.action_finished(a, &Outcome::NotAttempted);
-                report.results.push((a.clone(), Outcome::NotAttempted));
+        let mut actions: Vec<&Action> = Vec::new();
+        for a in plan.actions.iter().filter(|a| a.phase == phase) {
+            match blocked_by(a, &failed) {
+                Some(why) => {
+                    let outcome = Outcome::Skipped(why);
+                    reporter.action_finished(a, &outcome);
+                    report.results.push((a.clone(), outcome));
+                }
+                None => actions.push(a),
             }
+        }
+        if actions.is_empty() {
             continue;
         }
         reporter.phase_started(phase, actions.len());
-        let outcomes = run_phase(phase, &actions, cluster).await;
+        let outcomes = run_phase(phase, &actions, cluster, reporter).await;
         for (a, o) in actions.into_iter().zip(outcomes) {
             if matches!(o, Outcome::Failed(_)) {
-                stopped = true;
+                failed.insert(&a.resource, a.label());
             }
             reporter.action_finished(a, &o);
             report.results.push((a.clone(), o));
         }
     }
     Ok(report)
+}
+
+/// Why `action` cannot run after the failures so far, if it cannot: it acts on a resource
+/// whose earlier action failed (configs of a topic whose create failed), or commits
+/// offsets on such a topic's partitions. Everything else is independent and runs.
+fn blocked_by(
+    action: &Action,
+    failed: &BTreeMap<&crate::plan::Resource, &'static str>,
+) -> Option<String> {
+    let because = |r: &crate::plan::Resource, what: &str| {
+        format!("skipped: depends on {r}, whose {what} failed")
+    };
+    if let Some(what) = failed.get(&action.resource) {
+        return Some(because(&action.resource, what));
+    }
+    if let Op::CommitGroupOffsets { topics, .. } = &action.op {
+        for t in topics.keys() {
+            let topic = crate::plan::Resource::topic(t.as_str());
+            if let Some(what) = failed.get(&topic) {
+                return Some(because(&topic, what));
+            }
+        }
+    }
+    None
 }
 
 /// Maps per-item broker results back onto the phase's actions by resource name.
@@ -155,8 +235,10 @@ fn by_name(actions: &[&Action], results: Result<ItemResults, String>) -> Vec<Out
 
 /// Waits until metadata shows what a phase just wrote. A topic it never shows becomes a
 /// failure, since later phases would act on something not there; the others stay done.
-async fn wait_visible<C: ClusterOps>(
+async fn wait_visible<C: ClusterOps, R: Reporter>(
     cluster: &C,
+    reporter: &mut R,
+    phase: Phase,
     want: &BTreeMap<String, i32>,
     actions: &[&Action],
     outcomes: &mut [Outcome],
@@ -165,12 +247,13 @@ async fn wait_visible<C: ClusterOps>(
     if want.is_empty() {
         return;
     }
-    let (missing, reason) = match cluster.wait_for_topics(want).await {
+    let mut progress = |ready: usize, wanted: usize| reporter.waiting(phase, ready, wanted);
+    let (missing, reason) = match cluster.wait_for_topics(want, &mut progress).await {
         Ok(missing) if missing.is_empty() => return,
         Ok(missing) => (
             missing,
-            "the broker had not finished within the timeout; `topo plan` shows whether it \
-             has since, and a larger --timeout waits longer"
+            "the broker showed no further progress for the timeout; `topo plan` shows \
+             whether it has finished since, and a larger --timeout waits longer"
                 .to_string(),
         ),
         Err(e) => (want.keys().cloned().collect(), e),
@@ -182,7 +265,12 @@ async fn wait_visible<C: ClusterOps>(
     }
 }
 
-async fn run_phase<C: ClusterOps>(phase: Phase, actions: &[&Action], cluster: &C) -> Vec<Outcome> {
+async fn run_phase<C: ClusterOps, R: Reporter>(
+    phase: Phase,
+    actions: &[&Action],
+    cluster: &C,
+    reporter: &mut R,
+) -> Vec<Outcome> {
     match phase {
         Phase::CreateTopics => {
             let topics: Vec<(String, i32, i16, ConfigMap)> = actions
@@ -214,7 +302,16 @@ async fn run_phase<C: ClusterOps>(phase: Phase, actions: &[&Action], cluster: &C
                     _ => None,
                 })
                 .collect();
-            wait_visible(cluster, &created, actions, &mut outcomes, "created").await;
+            wait_visible(
+                cluster,
+                reporter,
+                phase,
+                &created,
+                actions,
+                &mut outcomes,
+                "created",
+            )
+            .await;
             outcomes
         }
         Phase::Partitions => {
@@ -233,7 +330,16 @@ async fn run_phase<C: ClusterOps>(phase: Phase, actions: &[&Action], cluster: &C
                 .filter(|(_, o)| **o == Outcome::Done)
                 .map(|(t, _)| t)
                 .collect();
-            wait_visible(cluster, &grown, actions, &mut outcomes, "added").await;
+            wait_visible(
+                cluster,
+                reporter,
+                phase,
+                &grown,
+                actions,
+                &mut outcomes,
+                "added",
+            )
+            .await;
             outcomes
         }
         Phase::Configs => {
@@ -283,8 +389,9 @@ impl ClusterOps for crate::cluster::Connection {
     async fn wait_for_topics(
         &self,
         want: &BTreeMap<String, i32>,
+        progress: &mut dyn FnMut(usize, usize),
     ) -> Result<BTreeSet<String>, String> {
-        crate::cluster::Connection::wait_for_topics(self, want)
+        crate::cluster::Connection::wait_for_topics(self, want, progress)
             .await
             .map_err(|e| e.to_string())
     }
@@ -369,7 +476,9 @@ mod tests {
         async fn wait_for_topics(
             &self,
             want: &BTreeMap<String, i32>,
+            progress: &mut dyn FnMut(usize, usize),
         ) -> Result<BTreeSet<String>, String> {
+            progress(want.len(), want.len());
             self.log(format!(
                 "wait {}",
                 want.keys().cloned().collect::<Vec<_>>().join(",")
@@ -513,29 +622,99 @@ mod tests {
         assert_eq!(report.counts(), (3, 2, 1));
     }
 
+    fn offsets(group: &str, topic: &str) -> Action {
+        action(
+            Phase::GroupOffsets,
+            group,
+            Op::CommitGroupOffsets {
+                policy: OffsetPolicy::Earliest,
+                topics: BTreeMap::from([(topic.to_string(), 1)]),
+            },
+        )
+    }
+
+    fn outcomes(report: &ApplyReport) -> Vec<(&str, &Outcome)> {
+        report
+            .results
+            .iter()
+            .map(|(a, o)| (a.resource.name.as_str(), o))
+            .collect()
+    }
+
     #[test]
-    fn a_failed_phase_stops_later_phases() {
-        let p = plan(vec![create("good"), create("bad"), configs("x")]);
+    fn a_failure_skips_only_what_depends_on_it() {
+        let p = plan(vec![
+            create("good"),
+            create("bad"),
+            configs("x"),
+            offsets("on-bad", "bad"),
+            offsets("on-good", "good"),
+            action(Phase::Deletes, "old", Op::DeleteTopic),
+        ]);
         let fake = FakeCluster {
             fail_create: Some("bad"),
             ..Default::default()
         };
         let report = block_on(apply(&p, &fake, &mut Quiet)).expect("not refused");
-        let outcomes: Vec<(&str, &Outcome)> = report
-            .results
-            .iter()
-            .map(|(a, o)| (a.resource.name.as_str(), o))
-            .collect();
+        let skipped =
+            Outcome::Skipped("skipped: depends on topic \"bad\", whose create failed".to_string());
         assert_eq!(
-            outcomes,
+            outcomes(&report),
             [
                 ("bad", &Outcome::Failed("InvalidReplicationFactor".into())),
                 ("good", &Outcome::Done),
-                ("x", &Outcome::NotAttempted),
+                ("x", &Outcome::Done),
+                ("on-bad", &skipped),
+                ("on-good", &Outcome::Done),
+                ("old", &Outcome::Done),
             ]
         );
-        assert_eq!(*fake.calls.borrow(), ["create bad,good", "wait good"]);
+        assert_eq!(
+            *fake.calls.borrow(),
+            [
+                "create bad,good",
+                "wait good",
+                "configs 1",
+                "offsets on-good",
+                "delete old"
+            ]
+        );
         assert_eq!(report.failed(), 1);
+        assert!(!report.succeeded());
+    }
+
+    #[test]
+    fn a_failed_report_lists_each_result_once_grouped_by_outcome() {
+        let p = plan(vec![
+            create("bad"),
+            create("good"),
+            configs("x"),
+            offsets("on-bad", "bad"),
+        ]);
+        let fake = FakeCluster {
+            fail_create: Some("bad"),
+            ..Default::default()
+        };
+        let report = block_on(apply(&p, &fake, &mut Quiet)).expect("not refused");
+        let grouped: Vec<(OutcomeKind, Vec<&str>)> = report
+            .grouped()
+            .into_iter()
+            .map(|(kind, results)| {
+                let names = results
+                    .iter()
+                    .map(|(a, _)| a.resource.name.as_str())
+                    .collect();
+                (kind, names)
+            })
+            .collect();
+        assert_eq!(
+            grouped,
+            [
+                (OutcomeKind::Failed, vec!["bad"]),
+                (OutcomeKind::Skipped, vec!["on-bad"]),
+                (OutcomeKind::Done, vec!["good", "x"]),
+            ]
+        );
     }
 
     #[test]
@@ -554,13 +733,17 @@ mod tests {
         assert_eq!(outcomes[0], ("seen", "Done".to_string()));
         assert_eq!(outcomes[1].0, "slow");
         assert!(
-            outcomes[1]
-                .1
-                .contains("created, but not visible in metadata: the broker had not finished"),
+            outcomes[1].1.contains(
+                "created, but not visible in metadata: the broker showed no further progress"
+            ),
             "{outcomes:?}"
         );
-        assert_eq!(outcomes[2], ("x", "NotAttempted".to_string()));
-        assert_eq!(*fake.calls.borrow(), ["create seen,slow", "wait seen,slow"]);
+        // The config change of another topic does not depend on it.
+        assert_eq!(outcomes[2], ("x", "Done".to_string()));
+        assert_eq!(
+            *fake.calls.borrow(),
+            ["create seen,slow", "wait seen,slow", "configs 1"]
+        );
     }
 
     #[test]

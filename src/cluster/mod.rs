@@ -35,6 +35,13 @@ const RECORDS_PER_REQUEST: usize = 5_000;
 /// 500 at 64-68 MiB, 250 and below at 58-60 MiB, all at the same speed).
 const DESCRIBE_CHUNK: usize = 200;
 
+/// Write requests in flight at once: two keep the controller busy (the next request is
+/// there when it finishes one) without queueing many behind it.
+const WRITES_IN_FLIGHT: usize = 2;
+
+/// Group-coordinator reads in flight at once when a read asks for many groups' commits.
+const GROUP_READS_IN_FLIGHT: usize = 8;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     #[error("cannot reach the cluster at {bootstrap} within {timeout:?}: {reason}")]
@@ -137,6 +144,18 @@ impl Connection {
         self.settings.timeout
     }
 
+    /// Ends a command's use of the cluster without librdkafka's orderly shutdown, which
+    /// takes tens of milliseconds (its threads wind down and the connections close one by
+    /// one) and would be the largest cost of a small plan. For this client that shutdown
+    /// has nothing to do: it is admin-only, so it has no produce queue to flush, no group
+    /// membership to leave and no offsets to commit, and every answer it was asked for has
+    /// arrived by the time a command ends. The process exits right after; the kernel closes
+    /// its sockets, which a broker sees as any client going away. Only for a process about
+    /// to exit: a long-running one would keep the client's threads and sockets.
+    pub fn leave(self) {
+        std::mem::forget(self);
+    }
+
     pub fn bootstrap(&self) -> &str {
         &self.settings.bootstrap
     }
@@ -179,8 +198,10 @@ impl Connection {
             .collect())
     }
 
-    /// Reads the cluster: all-topics metadata, then configs of the requested topics, then
-    /// the requested groups.
+    /// Reads the cluster: all-topics metadata, then, all at once, the configs of the
+    /// requested topics and whatever the requested groups need (listing, descriptions,
+    /// commits, log positions). Nothing after the metadata depends on anything but the
+    /// metadata, so a small plan costs about the slowest of those round trips, not their sum.
     pub async fn read(&self, req: &ReadRequest) -> Result<LiveState, ClusterError> {
         let md = self.probed_metadata()?;
         let mut topics = BTreeMap::new();
@@ -209,7 +230,32 @@ impl Connection {
         // needed from it, so it goes before the configs arrive.
         drop(md);
         let wanted: Vec<String> = topics.keys().filter(|n| req.manages(n)).cloned().collect();
-        self.describe_configs(&wanted, req.config_keys.as_ref(), &brokers, &mut topics)?;
+        // Log positions of every partition of every topic a declared group consumes.
+        let parts: Vec<(String, i32)> = req
+            .groups
+            .values()
+            .flatten()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .filter_map(|t| topics.get(t).map(|lt| (t, lt.partitions)))
+            .flat_map(|(t, n)| (0..n).map(move |p| (t.clone(), p)))
+            .collect();
+        let wants_groups = !req.groups.is_empty() || req.find_unmanaged_groups;
+        // The group reads wait on the network, as the config read does: the calls are
+        // blocking, so each runs on a thread of its own, sharing the one client and its
+        // connections.
+        let answers = tokio::task::block_in_place(|| {
+            std::thread::scope(|s| {
+                let groups = wants_groups.then(|| s.spawn(|| self.fetch_groups(req, &parts)));
+                let configs =
+                    self.describe_configs(&wanted, req.config_keys.as_ref(), &brokers, &mut topics);
+                let groups = match groups {
+                    Some(handle) => Some(joined(handle.join())??),
+                    None => None,
+                };
+                configs.map(|()| groups)
+            })
+        })?;
         let mut live = LiveState {
             bootstrap: self.settings.bootstrap.clone(),
             brokers: brokers.len() as u32,
@@ -217,7 +263,9 @@ impl Connection {
             groups: BTreeMap::new(),
             unmanaged_groups: BTreeMap::new(),
         };
-        self.read_groups(req, &mut live)?;
+        if let Some(answers) = answers {
+            answers.fill(req, &mut live);
+        }
         Ok(live)
     }
 
@@ -287,98 +335,89 @@ impl Connection {
         Ok(())
     }
 
-    fn read_groups(&self, req: &ReadRequest, live: &mut LiveState) -> Result<(), ClusterError> {
-        if req.groups.is_empty() && !req.find_unmanaged_groups {
-            return Ok(());
-        }
+    /// The group half of a read: the listing first (what exists decides what else is
+    /// asked), then descriptions and every group's commits at once, with the log
+    /// positions of `parts` read meanwhile, since they need no listing.
+    fn fetch_groups(
+        &self,
+        req: &ReadRequest,
+        parts: &[(String, i32)],
+    ) -> Result<GroupAnswers, ClusterError> {
         let timeout = self.settings.timeout;
-        let listing = self
-            .settled(|| ffi::list_consumer_groups(&self.admin, timeout))
-            .map_err(|e| request("ListConsumerGroups", e))?;
-        let existing: BTreeSet<String> = listing.iter().map(|g| g.group_id.clone()).collect();
-        let declared: Vec<String> = req
-            .groups
-            .keys()
-            .filter(|g| existing.contains(*g))
+        std::thread::scope(|s| {
+            let starts = s.spawn(|| self.offsets(parts, ffi::OffsetSpec::Earliest));
+            let ends = s.spawn(|| self.offsets(parts, ffi::OffsetSpec::Latest));
+            let listing = self
+                .settled(|| ffi::list_consumer_groups(&self.admin, timeout))
+                .map_err(|e| request("ListConsumerGroups", e));
+            let details = listing.and_then(|listing| self.group_details(req, listing));
+            let starts = joined(starts.join())?;
+            let ends = joined(ends.join())?;
+            let (listing, descriptions, committed) = details?;
+            Ok(GroupAnswers {
+                listing,
+                descriptions,
+                committed,
+                starts: starts?,
+                ends: ends?,
+            })
+        })
+    }
+
+    /// Descriptions of the declared groups in `listing`, and the commits of each group
+    /// the request needs (the declared ones, and every other one when undeclared
+    /// consumers of managed topics are looked for), all at once: one request per group's
+    /// commits (the broker's API takes one group at a time), a few in flight.
+    fn group_details(
+        &self,
+        req: &ReadRequest,
+        listing: Vec<ffi::GroupListing>,
+    ) -> Result<GroupDetails, ClusterError> {
+        let timeout = self.settings.timeout;
+        let declared: Vec<String> = listing
+            .iter()
+            .map(|g| &g.group_id)
+            .filter(|g| req.groups.contains_key(*g))
             .cloned()
             .collect();
-        let descriptions = if declared.is_empty() {
-            Vec::new()
-        } else {
-            self.settled(|| ffi::describe_consumer_groups(&self.admin, &declared, timeout))
-                .map_err(|e| request("DescribeConsumerGroups", e))?
-        };
-        // Log positions for every partition of every topic a declared group consumes, in one
-        // ListOffsets round per end.
-        let mut parts: Vec<(String, i32)> = Vec::new();
-        let topics_of_groups: BTreeSet<&String> = req.groups.values().flatten().collect();
-        for t in topics_of_groups {
-            if let Some(topic) = live.topics.get(t) {
-                parts.extend((0..topic.partitions).map(|p| (t.clone(), p)));
-            }
-        }
-        let starts = self.offsets(&parts, ffi::OffsetSpec::Earliest)?;
-        let ends = self.offsets(&parts, ffi::OffsetSpec::Latest)?;
-        for d in descriptions {
-            let committed = self
-                .settled(|| ffi::list_consumer_group_offsets(&self.admin, &d.group_id, timeout))
-                .map_err(|e| request("ListConsumerGroupOffsets", e))?;
-            let committed: BTreeMap<(String, i32), i64> =
-                committed.into_iter().map(|(t, p, o)| ((t, p), o)).collect();
-            let mut offsets = BTreeMap::new();
-            let consumed: BTreeSet<&String> = req
-                .groups
-                .get(&d.group_id)
-                .into_iter()
-                .flatten()
-                .chain(committed.keys().map(|(t, _)| t))
-                .collect();
-            for topic in consumed {
-                let Some(lt) = live.topics.get(topic) else {
-                    continue;
-                };
-                let lags = (0..lt.partitions)
-                    .map(|p| {
-                        let k = (topic.clone(), p);
-                        PartitionLag {
-                            partition: p,
-                            committed: committed.get(&k).copied().filter(|o| *o >= 0),
-                            log_start: starts.get(&k).copied().unwrap_or(0),
-                            log_end: ends.get(&k).copied().unwrap_or(0),
-                        }
-                    })
-                    .collect();
-                offsets.insert(topic.clone(), lags);
-            }
-            live.groups.insert(
-                d.group_id.clone(),
-                LiveGroup {
-                    name: d.group_id.clone(),
-                    state: state_of(&d.state),
-                    members: d.members.len() as u32,
-                    offsets,
-                },
-            );
-        }
-        if req.find_unmanaged_groups {
-            for g in listing
-                .iter()
-                .filter(|g| !req.groups.contains_key(&g.group_id))
-            {
-                let committed = self
-                    .settled(|| ffi::list_consumer_group_offsets(&self.admin, &g.group_id, timeout))
-                    .map_err(|e| request("ListConsumerGroupOffsets", e))?;
-                let managed: BTreeSet<String> = committed
-                    .into_iter()
-                    .map(|(t, _, _)| t)
-                    .filter(|t| req.manages(t))
-                    .collect();
-                if !managed.is_empty() {
-                    live.unmanaged_groups.insert(g.group_id.clone(), managed);
+        let readers: Vec<&String> = listing
+            .iter()
+            .map(|g| &g.group_id)
+            .filter(|g| req.find_unmanaged_groups || req.groups.contains_key(*g))
+            .collect();
+        let per_thread = readers.len().div_ceil(GROUP_READS_IN_FLIGHT).max(1);
+        let (descriptions, committed) = std::thread::scope(|s| {
+            let descriptions = s.spawn(|| {
+                if declared.is_empty() {
+                    return Ok(Vec::new());
                 }
+                self.settled(|| ffi::describe_consumer_groups(&self.admin, &declared, timeout))
+                    .map_err(|e| request("DescribeConsumerGroups", e))
+            });
+            let commit_threads: Vec<_> = readers
+                .chunks(per_thread)
+                .map(|chunk| {
+                    s.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|g| {
+                                self.settled(|| {
+                                    ffi::list_consumer_group_offsets(&self.admin, g, timeout)
+                                })
+                                .map(|c| ((*g).clone(), c))
+                                .map_err(|e| request("ListConsumerGroupOffsets", e))
+                            })
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            let mut committed = BTreeMap::new();
+            for t in commit_threads {
+                committed.extend(joined(t.join())??);
             }
-        }
-        Ok(())
+            Ok::<_, ClusterError>((joined(descriptions.join())??, committed))
+        })?;
+        Ok((listing, descriptions, committed))
     }
 
     fn offsets(
@@ -483,12 +522,13 @@ impl Connection {
             })
             .collect();
         let opts = self.opts(validate_only);
-        // All requests are sent before the first answer is awaited.
-        let pending: Vec<_> = requests
-            .iter()
-            .map(|new| self.admin.create_topics(new, &opts))
-            .collect();
-        await_batches("CreateTopics", &batches, |t| &t.0, pending).await
+        windowed(
+            "CreateTopics",
+            &batches,
+            |t| &t.0,
+            |i| self.admin.create_topics(&requests[i], &opts),
+        )
+        .await
     }
 
     /// CreatePartitions for all topics, in as few requests as the controller accepts.
@@ -509,11 +549,13 @@ impl Connection {
             })
             .collect();
         let opts = self.opts(validate_only);
-        let pending: Vec<_> = requests
-            .iter()
-            .map(|new| self.admin.create_partitions(new, &opts))
-            .collect();
-        await_batches("CreatePartitions", &batches, |t| &t.0, pending).await
+        windowed(
+            "CreatePartitions",
+            &batches,
+            |t| &t.0,
+            |i| self.admin.create_partitions(&requests[i], &opts),
+        )
+        .await
     }
 
     /// IncrementalAlterConfigs (SET and DELETE per key), in as few requests as the
@@ -526,23 +568,19 @@ impl Connection {
         // A record per key set or deleted.
         let batches = record_batches(changes, |(_, set, delete)| set.len() + delete.len());
         let timeout = self.settings.timeout;
-        let answers = batches
-            .iter()
-            .map(|batch| {
-                let ops: Vec<(String, Vec<(String, ffi::AlterOp)>)> = batch
-                    .iter()
-                    .map(|(topic, set, delete)| {
-                        let mut v: Vec<(String, ffi::AlterOp)> = set
-                            .iter()
-                            .map(|(k, val)| (k.clone(), ffi::AlterOp::Set(val.clone())))
-                            .collect();
-                        v.extend(delete.iter().map(|k| (k.clone(), ffi::AlterOp::Delete)));
-                        (topic.clone(), v)
-                    })
-                    .collect();
-                tokio::task::block_in_place(|| {
-                    ffi::incremental_alter_topic_configs(&self.admin, &ops, validate_only, timeout)
+        let send = |batch: &[(String, ConfigMap, BTreeSet<String>)]| {
+            let ops: Vec<(String, Vec<(String, ffi::AlterOp)>)> = batch
+                .iter()
+                .map(|(topic, set, delete)| {
+                    let mut v: Vec<(String, ffi::AlterOp)> = set
+                        .iter()
+                        .map(|(k, val)| (k.clone(), ffi::AlterOp::Set(val.clone())))
+                        .collect();
+                    v.extend(delete.iter().map(|k| (k.clone(), ffi::AlterOp::Delete)));
+                    (topic.clone(), v)
                 })
+                .collect();
+            ffi::incremental_alter_topic_configs(&self.admin, &ops, validate_only, timeout)
                 .map(|results| {
                     results
                         .into_iter()
@@ -550,8 +588,10 @@ impl Connection {
                         .collect()
                 })
                 .map_err(|e| request("IncrementalAlterConfigs", e))
-            })
-            .collect();
+        };
+        // The wrapper blocks until its answer: requests go out from `WRITES_IN_FLIGHT`
+        // threads, as the async writes keep that many in flight.
+        let answers = tokio::task::block_in_place(|| in_parallel(&batches, |b| send(b)))?;
         merge_batches(&batches, |c| &c.0, answers)
     }
 
@@ -564,35 +604,51 @@ impl Connection {
             .map(|batch| batch.iter().map(String::as_str).collect())
             .collect();
         let opts = self.opts(false);
-        let pending: Vec<_> = requests
-            .iter()
-            .map(|refs| self.admin.delete_topics(refs, &opts))
-            .collect();
-        await_batches("DeleteTopics", &batches, |n| n, pending).await
+        windowed(
+            "DeleteTopics",
+            &batches,
+            |n| n,
+            |i| self.admin.delete_topics(&requests[i], &opts),
+        )
+        .await
     }
 
     /// Waits until metadata shows every topic with the expected partition count and a
-    /// leader on each partition: creation is asynchronous on the broker. Returns the topics
-    /// still not shown so when the timeout passed (empty when all are there).
+    /// leader on each partition: creation is asynchronous on the broker. The wait follows
+    /// progress: it goes on while each look shows more of `want` (topics, then leaders) than
+    /// any look before, and ends once nothing has moved for the timeout. A large create
+    /// (thousands of topics, which a broker on a small machine takes minutes to show) thus
+    /// needs no guessed timeout, while a stuck one still ends. Returns the topics still not
+    /// shown (empty when all are there); `progress` hears `(ready, wanted)` after each look.
     pub async fn wait_for_topics(
         &self,
         want: &BTreeMap<String, i32>,
+        progress: &mut dyn FnMut(usize, usize),
     ) -> Result<BTreeSet<String>, ClusterError> {
-        let deadline = Instant::now() + self.settings.timeout;
         let mut missing: BTreeSet<String> = want.keys().cloned().collect();
+        let mut stall = Stall::new(self.settings.timeout);
         while !missing.is_empty() {
             let md = self.metadata()?;
+            // Partitions with a leader among the missing topics: moves before a topic
+            // counts as ready, so a slow election still reads as progress.
+            let mut led = 0usize;
             for t in md.topics() {
-                let ready = t.error().is_none()
-                    && want
-                        .get(t.name())
-                        .is_some_and(|n| t.partitions().len() as i32 >= *n)
-                    && t.partitions().iter().all(|p| p.leader() >= 0);
-                if ready {
+                let Some(n) = want.get(t.name()) else {
+                    continue;
+                };
+                if t.error().is_some() || !missing.contains(t.name()) {
+                    continue;
+                }
+                let leaders = t.partitions().iter().filter(|p| p.leader() >= 0).count();
+                if t.partitions().len() as i32 >= *n && leaders == t.partitions().len() {
                     missing.remove(t.name());
+                } else {
+                    led += leaders;
                 }
             }
-            if missing.is_empty() || Instant::now() >= deadline {
+            drop(md);
+            progress(want.len() - missing.len(), want.len());
+            if missing.is_empty() || stall.stalled(want.len() - missing.len(), led) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -674,6 +730,131 @@ impl Connection {
     }
 }
 
+/// The deadline of a wait that follows progress: it moves out by the timeout whenever a
+/// look finds the cluster further along than ever before.
+#[derive(Debug)]
+pub struct Stall {
+    timeout: Duration,
+    deadline: Instant,
+    best: (usize, usize),
+}
+
+impl Stall {
+    pub fn new(timeout: Duration) -> Stall {
+        Stall {
+            timeout,
+            deadline: Instant::now() + timeout,
+            best: (0, 0),
+        }
+    }
+
+    /// Records a look: `done` items finished and `partial` steps towards the rest.
+    /// Progress is a look further along than any before (more done, or as many done and
+    /// more steps); true once nothing has moved for the timeout.
+    pub fn stalled(&mut self, done: usize, partial: usize) -> bool {
+        let now = Instant::now();
+        if (done, partial) > self.best {
+            self.best = (done, partial);
+            self.deadline = now + self.timeout;
+        }
+        now >= self.deadline
+    }
+}
+
+/// The listing, the declared groups' descriptions and every read group's commits.
+type GroupDetails = (
+    Vec<ffi::GroupListing>,
+    Vec<ffi::GroupDescription>,
+    BTreeMap<String, Vec<(String, i32, i64)>>,
+);
+
+/// What a read fetched about groups, before it is joined with the topics it read.
+struct GroupAnswers {
+    listing: Vec<ffi::GroupListing>,
+    descriptions: Vec<ffi::GroupDescription>,
+    /// Group → its commits as `(topic, partition, offset)`.
+    committed: BTreeMap<String, Vec<(String, i32, i64)>>,
+    starts: BTreeMap<(String, i32), i64>,
+    ends: BTreeMap<(String, i32), i64>,
+}
+
+impl GroupAnswers {
+    /// Declared groups with their lag per consumed topic, and undeclared groups with
+    /// commits on managed topics, for the topics `live` holds.
+    fn fill(mut self, req: &ReadRequest, live: &mut LiveState) {
+        for d in &self.descriptions {
+            let committed: BTreeMap<(String, i32), i64> = self
+                .committed
+                .remove(&d.group_id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(t, p, o)| ((t, p), o))
+                .collect();
+            let consumed: BTreeSet<&String> = req
+                .groups
+                .get(&d.group_id)
+                .into_iter()
+                .flatten()
+                .chain(committed.keys().map(|(t, _)| t))
+                .collect();
+            let mut offsets = BTreeMap::new();
+            for topic in consumed {
+                let Some(lt) = live.topics.get(topic) else {
+                    continue;
+                };
+                let lags = (0..lt.partitions)
+                    .map(|p| {
+                        let k = (topic.clone(), p);
+                        PartitionLag {
+                            partition: p,
+                            committed: committed.get(&k).copied().filter(|o| *o >= 0),
+                            log_start: self.starts.get(&k).copied().unwrap_or(0),
+                            log_end: self.ends.get(&k).copied().unwrap_or(0),
+                        }
+                    })
+                    .collect();
+                offsets.insert(topic.clone(), lags);
+            }
+            live.groups.insert(
+                d.group_id.clone(),
+                LiveGroup {
+                    name: d.group_id.clone(),
+                    state: state_of(&d.state),
+                    members: d.members.len() as u32,
+                    offsets,
+                },
+            );
+        }
+        if req.find_unmanaged_groups {
+            for g in self
+                .listing
+                .iter()
+                .filter(|g| !req.groups.contains_key(&g.group_id))
+            {
+                let managed: BTreeSet<String> = self
+                    .committed
+                    .remove(&g.group_id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(t, _, _)| t)
+                    .filter(|t| req.manages(t))
+                    .collect();
+                if !managed.is_empty() {
+                    live.unmanaged_groups.insert(g.group_id.clone(), managed);
+                }
+            }
+        }
+    }
+}
+
+/// A read thread's answer; a thread that panicked fails the read rather than the process.
+fn joined<T>(answer: std::thread::Result<T>) -> Result<T, ClusterError> {
+    answer.map_err(|_| ClusterError::Request {
+        op: "read",
+        reason: "a read thread stopped unexpectedly".to_string(),
+    })
+}
+
 /// Group-coordinator errors that mean "ask again shortly".
 fn coordinator_settling(code: &str) -> bool {
     matches!(
@@ -738,29 +919,74 @@ fn record_batches<T>(items: &[T], records: impl Fn(&T) -> usize) -> Vec<&[T]> {
     batches
 }
 
-/// Awaits a write's requests, all already sent, in order and merges their answers.
-async fn await_batches<T, F>(
+/// Sends a write's requests, `WRITES_IN_FLIGHT` at a time, and merges their answers in
+/// order. `send(i)` sends the request of `batches[i]`. Each request's timeout runs from
+/// when it is sent, so a write of many requests never fails for having queued behind its
+/// siblings, while the next request is already waiting when the controller finishes one.
+async fn windowed<T, F>(
     op: &'static str,
     batches: &[&[T]],
     name: impl Fn(&T) -> &str,
-    pending: Vec<F>,
+    send: impl Fn(usize) -> F,
 ) -> Result<ItemResults, ClusterError>
 where
     F: std::future::Future<Output = rdkafka::error::KafkaResult<Vec<rdkafka::admin::TopicResult>>>,
 {
-    let mut answers = Vec::with_capacity(pending.len());
-    for answer in pending {
-        answers.push(
-            answer
-                .await
-                .map(item_results)
-                .map_err(|e| ClusterError::Request {
-                    op,
-                    reason: kerr(e),
-                }),
-        );
+    let answer = |r: rdkafka::error::KafkaResult<Vec<rdkafka::admin::TopicResult>>| {
+        r.map(item_results).map_err(|e| ClusterError::Request {
+            op,
+            reason: kerr(e),
+        })
+    };
+    let mut answers = Vec::with_capacity(batches.len());
+    let mut pending = std::collections::VecDeque::new();
+    for i in 0..batches.len() {
+        if pending.len() >= WRITES_IN_FLIGHT {
+            if let Some(oldest) = pending.pop_front() {
+                answers.push(answer(oldest.await));
+            }
+        }
+        pending.push_back(send(i));
+    }
+    for rest in pending {
+        answers.push(answer(rest.await));
     }
     merge_batches(batches, name, answers)
+}
+
+/// `work` on every item, from up to `WRITES_IN_FLIGHT` threads; answers in item order.
+fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> R + Sync,
+) -> Result<Vec<R>, ClusterError> {
+    if items.len() <= 1 {
+        return Ok(items.iter().map(&work).collect());
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let threads = WRITES_IN_FLIGHT.min(items.len());
+    let mut answers: Vec<(usize, R)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else {
+                            return mine;
+                        };
+                        mine.push((i, work(item)));
+                    }
+                })
+            })
+            .collect();
+        let mut all = Vec::with_capacity(items.len());
+        for h in handles {
+            all.extend(joined(h.join())?);
+        }
+        Ok::<_, ClusterError>(all)
+    })?;
+    answers.sort_by_key(|(i, _)| *i);
+    Ok(answers.into_iter().map(|(_, r)| r).collect())
 }
 
 /// One write's outcome from its requests' answers. A request that failed as a whole

@@ -437,3 +437,27 @@ fn committed_schema_matches_json_schema() {
          `TOPO_BLESS=1 cargo test --test core spec`"
     );
 }
+
+#[test]
+fn a_plan_reads_groups_only_when_the_file_can_use_them() {
+    let request = |source: &str| {
+        let desired = load_ok(source, &env_of(&[])).desired;
+        let scope = topo::diff::scope_of(&desired, &desired.policy);
+        topo::app::read_request(&desired, &scope)
+    };
+    // Topics alone: no consumer-group request at all.
+    let topics_only = request("[topics.orders]\npartitions = 1\nreplication_factor = 1\n");
+    assert!(topics_only.groups.is_empty());
+    assert!(!topics_only.find_unmanaged_groups);
+    // Declared groups: their state, and undeclared consumers of the same topics.
+    let with_groups = request(
+        "[topics.orders]\npartitions = 1\nreplication_factor = 1\n\n[groups.billing]\ntopics = [\"orders\"]\n",
+    );
+    assert_eq!(with_groups.groups.len(), 1);
+    assert!(with_groups.find_unmanaged_groups);
+    // Deletes possible: who still consumes a topic about to go.
+    let deleting = request(
+        "[policy]\nprefixes = [\"orders\"]\ndelete_undeclared = true\n\n[topics.orders]\npartitions = 1\nreplication_factor = 1\n",
+    );
+    assert!(deleting.find_unmanaged_groups);
+}

@@ -68,17 +68,18 @@ fn delete_needs_policy_opt_in() {
 }
 
 #[test]
-fn partial_failure_reports_and_rerun_converges() {
+fn a_failed_create_skips_only_what_depends_on_it_and_rerun_converges() {
     let prefix = unique("partial");
     let good = format!("{prefix}-good");
     let bad = format!("{prefix}-bad");
     let existing = format!("{prefix}-existing");
     create_topic(&existing, 1, &[]);
-    // One broker cannot hold three replicas: that create fails while the other succeeds,
-    // and the later config phase is not attempted.
+    // One broker cannot hold three replicas: that create fails while the other succeeds.
+    // The config change of another topic and the offsets of the group reading the good
+    // topic do not depend on it and still run; only the group reading the bad one waits.
     let topology = |rf: i32| {
         format!(
-            "[topics.\"{good}\"]\npartitions = 1\nreplication_factor = 1\n\n[topics.\"{bad}\"]\npartitions = 2\nreplication_factor = {rf}\n\n[topics.\"{existing}\"]\npartitions = 1\nreplication_factor = 1\nconfig = {{ \"retention.ms\" = \"2d\" }}\n"
+            "[topics.\"{good}\"]\npartitions = 1\nreplication_factor = 1\n\n[topics.\"{bad}\"]\npartitions = 2\nreplication_factor = {rf}\n\n[topics.\"{existing}\"]\npartitions = 1\nreplication_factor = 1\nconfig = {{ \"retention.ms\" = \"2d\" }}\n\n[groups.\"{prefix}-on-bad\"]\ntopics = [\"{bad}\"]\ninitial_offsets = \"earliest\"\n\n[groups.\"{prefix}-on-good\"]\ntopics = [\"{good}\"]\ninitial_offsets = \"earliest\"\n"
         )
     };
     let ws = Workspace::new(&topology(3));
@@ -86,15 +87,41 @@ fn partial_failure_reports_and_rerun_converges() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
         run.stderr
-            .contains("Apply failed: 1 done, 1 failed, 1 not attempted."),
+            .contains("Apply failed: 3 done, 1 failed, 1 skipped."),
         "{run:?}"
     );
     assert!(run.stderr.contains("InvalidReplicationFactor"), "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "group \"{prefix}-on-bad\" commit start offsets: skipped: depends on topic \"{bad}\", whose create failed"
+        )),
+        "{run:?}"
+    );
+    // Every result once, grouped by outcome: failures first, then the skipped, then done.
+    let failed_at = run.stderr.find("\nFailed (1):\n");
+    let skipped_at = run
+        .stderr
+        .find("\nSkipped (depend on a failed action) (1):\n");
+    let done_at = run.stderr.find("\nDone (3):\n");
+    assert!(
+        failed_at.is_some() && failed_at < skipped_at && skipped_at < done_at,
+        "{run:?}"
+    );
+    for line in [
+        format!("topic \"{good}\" create"),
+        format!("topic \"{bad}\" create"),
+        format!("topic \"{existing}\" update configs"),
+        format!("group \"{prefix}-on-good\" commit start offsets"),
+        format!("group \"{prefix}-on-bad\" commit start offsets"),
+    ] {
+        assert_eq!(run.stderr.matches(&line).count(), 1, "{line}: {run:?}");
+    }
     assert_eq!(partitions(&good), Some(1), "the successful create stays");
     assert_eq!(partitions(&bad), None);
-    assert!(
-        !overrides(&existing).contains_key("retention.ms"),
-        "later phase not attempted"
+    assert_eq!(
+        overrides(&existing).get("retention.ms").map(String::as_str),
+        Some("172800000"),
+        "an independent change in a later phase still runs"
     );
 
     // Fix the file; apply picks up from where it stopped.
@@ -103,14 +130,10 @@ fn partial_failure_reports_and_rerun_converges() {
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stdout
-            .contains("Apply complete: 1 created, 1 changed, 0 deleted."),
+            .contains("Apply complete: 2 created, 0 changed, 0 deleted."),
         "{run:?}"
     );
     assert_eq!(partitions(&bad), Some(2));
-    assert_eq!(
-        overrides(&existing).get("retention.ms").map(String::as_str),
-        Some("172800000")
-    );
     ws.must(&["plan", "--detailed-exitcode"]);
 }
 

@@ -284,6 +284,52 @@ fn group_with_commits_gets_no_action_and_keeps_its_offsets() {
 }
 
 #[test]
+fn undeclared_consumers_are_warned_about_when_the_file_declares_groups() {
+    let topic = unique("grp-undeclared");
+    let declared = format!("{topic}-declared");
+    let other = format!("{topic}-other");
+    create_topic(&topic, 2, &[]);
+    let offsets = vec![(topic.clone(), 0, 0), (topic.clone(), 1, 0)];
+    for group in [&declared, &other] {
+        let altered = ffi::alter_consumer_group_offsets(&admin(), group, &offsets, TIMEOUT)
+            .expect("alter offsets");
+        assert!(altered.iter().all(|(_, r)| r.is_ok()), "{altered:?}");
+    }
+    let unmanaged = |json: &serde_json::Value| -> Vec<String> {
+        json["warnings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|w| w["kind"] == "unmanaged_group")
+            .map(|w| {
+                w["resource"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    };
+
+    // The file declares one of the two groups: the other one is read and warned about,
+    // with the declared one's commits read in the same pass.
+    let ws = Workspace::new(&topology(&topic, 2, &declared, ""));
+    let plan = ws.topo(&["plan", "--detailed-exitcode", "--format", "json"]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    let json = plan_json(&plan);
+    assert_eq!(unmanaged(&json), [other.clone()], "{plan:?}");
+    let group = &json["groups"][0];
+    assert_eq!(group["name"], declared.as_str(), "{plan:?}");
+
+    // A file of topics alone reads no groups at all, so it has nothing to warn about.
+    ws.write(&format!(
+        "[topics.\"{topic}\"]\npartitions = 2\nreplication_factor = 1\n"
+    ));
+    let plan = ws.topo(&["plan", "--detailed-exitcode", "--format", "json"]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    assert!(unmanaged(&plan_json(&plan)).is_empty(), "{plan:?}");
+}
+
+#[test]
 fn status_shows_seed_topics_dlq_messages_and_groups() {
     let topic = unique("status-events");
     let dlq = format!("{topic}-dlq");
