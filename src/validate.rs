@@ -30,7 +30,10 @@ pub async fn server_side(conn: &Connection, plan: &mut Plan) -> Result<(), Clust
             }
         }
     };
-    collect(conn.create_topics(&creates, true).await?, "create");
+    collect(
+        conn.create_topics(&creates, true, &mut |_, _| {}).await?,
+        "create",
+    );
     collect(
         conn.create_partitions(&partitions, true).await?,
         "partition change",

@@ -20,9 +20,11 @@ pub use crate::cluster::ItemResults;
 /// tests may use a fake to exercise ordering and failure handling.
 #[allow(async_fn_in_trait)]
 pub trait ClusterOps {
+    /// Creates the topics; `progress` hears `(shown, topics)` as the cluster shows them.
     async fn create_topics(
         &self,
         topics: &[(String, i32, i16, ConfigMap)],
+        progress: &mut dyn FnMut(usize, usize),
     ) -> Result<ItemResults, String>;
     /// Waits until metadata shows `want`, for as long as more of it keeps showing up;
     /// returns the topics it still does not show once nothing has moved for the timeout.
@@ -289,7 +291,9 @@ async fn run_phase<C: ClusterOps, R: Reporter>(
                     _ => None,
                 })
                 .collect();
-            let mut outcomes = by_name(actions, cluster.create_topics(&topics).await);
+            let mut shown = |ready: usize, wanted: usize| reporter.waiting(phase, ready, wanted);
+            let created = cluster.create_topics(&topics, &mut shown).await;
+            let mut outcomes = by_name(actions, created);
             // Later phases act on these topics: wait until metadata shows them with leaders.
             let created: BTreeMap<String, i32> = actions
                 .iter()
@@ -381,8 +385,9 @@ impl ClusterOps for crate::cluster::Connection {
     async fn create_topics(
         &self,
         topics: &[(String, i32, i16, ConfigMap)],
+        progress: &mut dyn FnMut(usize, usize),
     ) -> Result<ItemResults, String> {
-        crate::cluster::Connection::create_topics(self, topics, false)
+        crate::cluster::Connection::create_topics(self, topics, false, progress)
             .await
             .map_err(|e| e.to_string())
     }
@@ -452,6 +457,7 @@ mod tests {
         async fn create_topics(
             &self,
             topics: &[(String, i32, i16, ConfigMap)],
+            _: &mut dyn FnMut(usize, usize),
         ) -> Result<ItemResults, String> {
             self.log(format!(
                 "create {}",

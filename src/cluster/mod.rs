@@ -35,6 +35,12 @@ const RECORDS_PER_REQUEST: usize = 5_000;
 /// 500 at 64-68 MiB, 250 and below at 58-60 MiB, all at the same speed).
 const DESCRIBE_CHUNK: usize = 200;
 
+/// Partition logs one paced CreateTopics request asks the brokers to create (see
+/// `Connection::create_topics`): a broker on a loaded 2-core machine creates a log in
+/// 2-30 ms, so the topics of one request show within a second or a few, well inside the
+/// default timeout, while 10,000 topics still take only 40 requests.
+const PACED_LOGS: usize = 250;
+
 /// Write requests in flight at once: two keep the controller busy (the next request is
 /// there when it finishes one) without queueing many behind it.
 const WRITES_IN_FLIGHT: usize = 2;
@@ -492,17 +498,38 @@ impl Connection {
         Ok(done)
     }
 
-    /// CreateTopics for all topics, in as few requests as the controller accepts.
+    /// CreateTopics for all topics. With `validate_only`, in as few requests as the
+    /// controller accepts. Otherwise paced by what the broker shows: requests of at most
+    /// `PACED_LOGS` partition logs, the next one sent only once all but one of those before
+    /// it show in metadata. A broker shows the topics of a metadata update only after it
+    /// has created the logs of the previous one, so an unpaced create of thousands of
+    /// topics shows nothing for as long as the broker takes to create thousands of logs
+    /// (a minute on a small machine), which no wait can tell from a stuck cluster. Paced,
+    /// topics keep appearing every few hundred logs, and the wait after each request
+    /// follows that progress (see `wait_for_topics`). If the broker stops showing them for
+    /// the timeout, the rest is not sent. `progress` hears `(shown, topics)`.
     pub async fn create_topics(
         &self,
         topics: &[(String, i32, i16, ConfigMap)],
         validate_only: bool,
+        progress: &mut dyn FnMut(usize, usize),
     ) -> Result<ItemResults, ClusterError> {
         // The controller writes a topic record, a record per partition and one per
-        // config override.
-        let batches = record_batches(topics, |(_, partitions, _, config)| {
+        // config override; the brokers create a log per partition and replica.
+        let records = |(_, partitions, _, config): &(String, i32, i16, ConfigMap)| {
             1 + usize::try_from(*partitions).unwrap_or(0) + config.len()
-        });
+        };
+        let logs = |(_, partitions, rf, _): &(String, i32, i16, ConfigMap)| {
+            usize::try_from(*partitions).unwrap_or(0) * usize::try_from(*rf).unwrap_or(1).max(1)
+        };
+        let batches = if validate_only {
+            record_batches(topics, records)
+        } else {
+            batches_within(
+                topics,
+                &[(&records, RECORDS_PER_REQUEST), (&logs, PACED_LOGS)],
+            )
+        };
         let requests: Vec<Vec<NewTopic<'_>>> = batches
             .iter()
             .map(|batch| {
@@ -522,13 +549,62 @@ impl Connection {
             })
             .collect();
         let opts = self.opts(validate_only);
-        windowed(
-            "CreateTopics",
-            &batches,
-            |t| &t.0,
-            |i| self.admin.create_topics(&requests[i], &opts),
-        )
-        .await
+        let send = |i: usize| self.admin.create_topics(&requests[i], &opts);
+        if validate_only {
+            return windowed("CreateTopics", &batches, |t| &t.0, send).await;
+        }
+        let mut answers = Vec::with_capacity(batches.len());
+        let mut sent = std::collections::VecDeque::new();
+        let (mut next, mut shown, mut stuck) = (0, 0, false);
+        loop {
+            while next < batches.len() && sent.len() < WRITES_IN_FLIGHT && !stuck {
+                sent.push_back(send(next));
+                next += 1;
+            }
+            let Some(oldest) = sent.pop_front() else {
+                break;
+            };
+            let answer = oldest
+                .await
+                .map(item_results)
+                .map_err(|e| ClusterError::Request {
+                    op: "CreateTopics",
+                    reason: kerr(e),
+                });
+            let index = answers.len();
+            let created: BTreeMap<String, i32> = match &answer {
+                Ok(results) => results
+                    .iter()
+                    .filter(|(_, r)| r.is_ok())
+                    .filter_map(|(name, _)| {
+                        batches[index]
+                            .iter()
+                            .find(|t| &t.0 == name)
+                            .map(|t| (name.clone(), t.1))
+                    })
+                    .collect(),
+                Err(_) => BTreeMap::new(),
+            };
+            answers.push(answer);
+            let before = shown;
+            let missing = self
+                .wait_for_topics(&created, &mut |ready, _| {
+                    progress(before + ready, topics.len())
+                })
+                .await?;
+            shown += created.len() - missing.len();
+            stuck |= !missing.is_empty();
+        }
+        // Requests never sent because the broker stopped showing the earlier topics.
+        answers.extend((answers.len()..batches.len()).map(|_| {
+            Err(ClusterError::Request {
+                op: "CreateTopics",
+                reason: "not sent: the cluster showed no progress on the topics created \
+                         before these for the timeout"
+                    .to_string(),
+            })
+        }));
+        merge_batches(&batches, |t| &t.0, answers)
     }
 
     /// CreatePartitions for all topics, in as few requests as the controller accepts.
@@ -903,15 +979,29 @@ fn item_results(
 /// `RECORDS_PER_REQUEST`. An item over the limit on its own gets a run of its own, for the
 /// broker to judge.
 fn record_batches<T>(items: &[T], records: impl Fn(&T) -> usize) -> Vec<&[T]> {
+    batches_within(items, &[(&records, RECORDS_PER_REQUEST)])
+}
+
+/// Splits `items` into consecutive runs within every `(cost, limit)`: the run's costs add up
+/// to at most the limit. An item over a limit on its own gets a run of its own.
+#[allow(clippy::type_complexity)]
+fn batches_within<'a, T>(items: &'a [T], limits: &[(&dyn Fn(&T) -> usize, usize)]) -> Vec<&'a [T]> {
     let mut batches = Vec::new();
-    let (mut start, mut sum) = (0, 0);
+    let mut start = 0;
+    let mut sums = vec![0usize; limits.len()];
     for (i, item) in items.iter().enumerate() {
-        let cost = records(item).max(1);
-        if i > start && sum + cost > RECORDS_PER_REQUEST {
+        let costs: Vec<usize> = limits.iter().map(|(cost, _)| cost(item).max(1)).collect();
+        let over = sums
+            .iter()
+            .zip(&costs)
+            .zip(limits)
+            .any(|((sum, cost), (_, limit))| sum + cost > *limit);
+        if i > start && over {
             batches.push(&items[start..i]);
-            (start, sum) = (i, 0);
+            start = i;
+            sums.iter_mut().for_each(|s| *s = 0);
         }
-        sum += cost;
+        sums.iter_mut().zip(&costs).for_each(|(s, c)| *s += c);
     }
     if start < items.len() {
         batches.push(&items[start..]);
@@ -1081,6 +1171,25 @@ mod tests {
         let items = vec![0usize; RECORDS_PER_REQUEST + 1];
         assert_eq!(record_batches(&items, |n| *n).len(), 2);
         assert!(record_batches::<usize>(&[], |n| *n).is_empty());
+    }
+
+    #[test]
+    fn paced_batches_stay_within_every_limit() {
+        // (records, logs) per topic: 1,000 topics of 1 partition and 2 configs.
+        let items = vec![(4usize, 1usize); 1000];
+        let records = |t: &(usize, usize)| t.0;
+        let logs = |t: &(usize, usize)| t.1;
+        let batches = batches_within(&items, &[(&records, 5_000), (&logs, 250)]);
+        assert_eq!(batches.len(), 4, "the log limit binds");
+        assert!(batches.iter().all(|b| b.len() == 250));
+        // Many configs per topic: the record limit binds first.
+        let items = vec![(30usize, 1usize); 400];
+        let batches = batches_within(&items, &[(&records, 5_000), (&logs, 250)]);
+        assert_eq!(
+            batches.iter().map(|b| b.len()).collect::<Vec<_>>(),
+            [166, 166, 68]
+        );
+        assert_eq!(batches.concat(), items);
     }
 
     #[test]

@@ -224,6 +224,9 @@ pub fn alter_config(topic: &str, key: &str, value: &str) {
     for r in res {
         r.expect("altered");
     }
+    // The broker answers DescribeConfigs from its metadata, which trails the controller
+    // (by seconds while it creates another test's topics): wait until it shows the change.
+    wait_until(|| overrides(topic).get(key).map(String::as_str) == Some(value));
 }
 
 pub fn wait_until(mut ok: impl FnMut() -> bool) {
