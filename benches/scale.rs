@@ -983,16 +983,19 @@ fn phases(args: &[String]) -> Res<()> {
         mark = Instant::now();
     };
     step("start", &mut lines);
-    let desired = topo::app::load_topology(&file)?;
+    let desired = topo::commands::session::load_topology(&file)?;
     step("load + validate topology", &mut lines);
     let cluster = topo::cli::ClusterArgs {
         bootstrap_servers: Some(bootstrap),
         timeout: TIMEOUT,
     };
-    let conn = topo::cluster::Connection::connect(topo::app::settings(Some(&desired), &cluster))?;
+    let conn = topo::cluster::Connection::connect(topo::commands::session::settings(
+        Some(&desired),
+        &cluster,
+    ))?;
     step("connect (client + probe metadata)", &mut lines);
     let scope = topo::diff::scope_of(&desired, &desired.policy);
-    let request = topo::app::read_request(&desired, &scope);
+    let request = topo::commands::session::read_request(&desired, &scope);
     let live = rt.block_on(conn.read(&request))?;
     step("read (metadata + DescribeConfigs + groups)", &mut lines);
     let ctx = topo::diff::DiffContext {

@@ -1,5 +1,5 @@
 //! Command-line surface: clap derive types only. Nothing else in the crate imports clap,
-//! and nothing here does work; `app` turns these values into actions.
+//! and nothing here does work; `commands` turns these values into actions.
 
 use std::path::PathBuf;
 

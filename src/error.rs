@@ -1,6 +1,6 @@
 //! The top-level error and the one function that turns any outcome into an exit code.
 //!
-//! Each layer has its own error enum; this one wraps them so `app` can use `?` freely and
+//! Each layer has its own error enum; this one wraps them so the commands can use `?` freely and
 //! `exit_code` stays the single place where codes are decided.
 
 use std::path::PathBuf;
@@ -40,6 +40,8 @@ pub enum Error {
     Cancelled,
     #[error("{0}")]
     Usage(String),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
 }
 
 impl Error {

@@ -1,4 +1,4 @@
-//! Entry point: parses arguments, builds the runtime, runs the library, exits with its code.
+//! Entry point: parses arguments, runs the command, prints its error, exits with its code.
 
 use clap::Parser;
 
@@ -12,18 +12,7 @@ fn main() {
             std::process::exit(code);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            std::process::exit(1);
-        }
-    };
-    let result = runtime.block_on(topo::app::run(cli.command));
+    let result = topo::commands::run(cli.command);
     match &result {
         Err(e) if e.is_self_describing() => eprintln!("{e}"),
         Err(e) => eprintln!("error: {e}"),

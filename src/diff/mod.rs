@@ -9,7 +9,7 @@ mod topics;
 mod verify;
 
 pub use topics::values_equal;
-pub use verify::verify;
+pub use verify::{verify, verify_request};
 
 use std::collections::BTreeMap;
 

@@ -1,8 +1,43 @@
-//! After apply: does the cluster now show what each completed action promised?
+//! After apply: what to read to check the actions that completed, and does the cluster
+//! now show what each of them promised?
 
+use std::collections::BTreeSet;
+
+use crate::cluster::ReadRequest;
 use crate::diff::topics::values_equal;
 use crate::model::{ConfigSource, LiveState};
 use crate::plan::{Action, Op};
+
+/// What proving convergence needs to read: only the resources apply touched, and only the
+/// config keys it set, instead of the whole topology again.
+pub fn verify_request(done: &[&Action]) -> ReadRequest {
+    let mut request = ReadRequest::default();
+    let mut keys = BTreeSet::new();
+    for action in done {
+        let name = action.resource.name.clone();
+        match &action.op {
+            Op::CommitGroupOffsets { topics, .. } => {
+                request
+                    .groups
+                    .insert(name, topics.keys().cloned().collect());
+            }
+            Op::CreateTopic { config, .. } => {
+                keys.extend(config.keys().cloned());
+                request.topics.insert(name);
+            }
+            Op::AlterConfigs { set, delete } => {
+                keys.extend(set.keys().cloned());
+                keys.extend(delete.iter().cloned());
+                request.topics.insert(name);
+            }
+            Op::CreatePartitions { .. } | Op::DeleteTopic => {
+                request.topics.insert(name);
+            }
+        }
+    }
+    request.config_keys = Some(keys);
+    request
+}
 
 /// Differences between what completed actions promised and what the cluster shows.
 pub fn verify<'a>(done: impl IntoIterator<Item = &'a Action>, live: &LiveState) -> Vec<String> {

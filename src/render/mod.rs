@@ -1,8 +1,11 @@
 //! Renderings of a plan for people and machines: Terraform-style text for terminals, a
-//! Markdown comment for pull requests, a fixed-width summary table, and the versioned JSON
-//! document that apply reads back.
+//! Markdown comment for pull requests, a fixed-width summary table, the Prometheus
+//! exposition and the versioned JSON document that apply reads back. The other commands'
+//! output is rendered here too: `status` (the status tables), `partition` (keys and
+//! moves) and `topology` (the file `topo import` writes).
 //!
-//! Every function here is pure: it takes a `&Plan` and returns a `String`. No IO, no
+//! Every function here is pure: it takes a `&Plan` (or the values a command read) and
+//! returns a `String`. No IO, no
 //! terminal or environment detection, no clock. The caller decides about colour and where
 //! the text goes, so the same plan always renders to the same bytes and a plan saved today
 //! reads the same in a pull request next week.
@@ -13,13 +16,18 @@
 
 mod human;
 mod markdown;
+pub mod partition;
+mod prometheus;
+pub mod status;
 mod table;
 mod textdiff;
+pub mod topology;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use human::{human, HumanOptions};
 pub use markdown::markdown;
+pub use prometheus::prometheus;
 pub use table::summary_table;
 
 use crate::plan::{

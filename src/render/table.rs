@@ -4,13 +4,36 @@
 //! Pure: returns the text, no IO. The table is laid out for a fixed width with terminal
 //! detection switched off, so it is the same in a terminal, a CI log and a snapshot.
 
-use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table, Width};
+use comfy_table::{presets, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
 
 use super::{blocks, drift_line, is_noop, no_changes_line, plan_line, plural, Block, Mark};
 use crate::plan::{Op, Plan, RiskKind};
 
 /// Columns wrap inside this width instead of following the terminal's.
 const TABLE_WIDTH: u16 = 100;
+
+/// A table for the status and partition reports, laid out for `width` columns or unwrapped
+/// without one. The width is decided by the caller (the terminal's, at the IO edge), never
+/// detected here, so the same inputs always render the same text.
+pub(crate) fn grid(header: &[&str], width: Option<u16>) -> Table {
+    let mut table = Table::new();
+    table.force_no_tty();
+    table.load_preset(presets::UTF8_FULL_CONDENSED);
+    if let Some(width) = width {
+        table.set_content_arrangement(ContentArrangement::Dynamic);
+        table.set_width(width);
+    }
+    table.set_header(header.iter().copied());
+    table
+}
+
+pub(crate) fn align_right(table: &mut Table, columns: &[usize]) {
+    for &i in columns {
+        if let Some(column) = table.column_mut(i) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+}
 
 fn risk_name(kind: RiskKind) -> &'static str {
     match kind {

@@ -443,7 +443,7 @@ fn a_plan_reads_groups_only_when_the_file_can_use_them() {
     let request = |source: &str| {
         let desired = load_ok(source, &env_of(&[])).desired;
         let scope = topo::diff::scope_of(&desired, &desired.policy);
-        topo::app::read_request(&desired, &scope)
+        topo::commands::session::read_request(&desired, &scope)
     };
     // Topics alone: no consumer-group request at all.
     let topics_only = request("[topics.orders]\npartitions = 1\nreplication_factor = 1\n");

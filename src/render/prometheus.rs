@@ -1,5 +1,6 @@
 //! Drift as metrics: the Prometheus text exposition of a plan, one gauge per drift kind, so
 //! a cron job can feed a dashboard (node_exporter's textfile collector or a pushgateway).
+//! Pure, like every renderer.
 
 use std::fmt::Write as _;
 

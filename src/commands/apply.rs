@@ -1,0 +1,266 @@
+//! `topo apply`: computes the plan (or reads a saved one and checks it is not stale),
+//! shows it, asks for confirmation, executes it and proves the cluster converged.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+use super::output::print_plan;
+use super::session;
+use crate::apply::{self, Outcome, Reporter};
+use crate::cli::{ClusterArgs, FileArgs, Format};
+use crate::cluster::{self, Connection, ReadRequest};
+use crate::diff;
+use crate::error::{Error, Status};
+use crate::plan::{Action, Plan};
+
+/// `topo apply [PLAN]`: a saved plan when given, else a freshly computed one.
+pub async fn run(
+    saved: Option<&Path>,
+    file: &FileArgs,
+    args: &ClusterArgs,
+    auto_approve: bool,
+) -> Result<Status, Error> {
+    match saved {
+        Some(path) => apply_saved(path, file, args, auto_approve).await,
+        None => {
+            let (conn, plan) = session::compute_plan(file, args).await?;
+            let result = review_and_execute(&conn, &plan, auto_approve).await;
+            conn.leave();
+            result
+        }
+    }
+}
+
+fn confirm(auto_approve: bool) -> Result<(), Error> {
+    if auto_approve {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::NoTerminal);
+    }
+    eprint!("\nDo you want to perform these actions? Only 'yes' will be accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Error::Cancelled)
+    }
+}
+
+async fn apply_saved(
+    path: &Path,
+    file: &FileArgs,
+    args: &ClusterArgs,
+    auto_approve: bool,
+) -> Result<Status, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let plan = Plan::from_json(&text).map_err(|e| Error::BadPlan {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    if plan.format_version != crate::plan::FORMAT_VERSION {
+        return Err(Error::BadPlan {
+            path: path.to_path_buf(),
+            reason: format!(
+                "format_version {} is not supported (this topo reads {})",
+                plan.format_version,
+                crate::plan::FORMAT_VERSION
+            ),
+        });
+    }
+    // The saved plan holds no credentials: client settings (TLS, SASL) come from the
+    // topology file when it is there, as they did when the plan was made.
+    let desired = if file.file.exists() {
+        Some(session::load_topology(&file.file)?)
+    } else {
+        None
+    };
+    // Without an address from the flag, the file or the environment, the plan's own
+    // cluster is the one to check it against.
+    let settings = session::settings_or(desired.as_ref(), args, &plan.cluster.bootstrap);
+    let conn = Connection::connect(settings)?;
+    let request = ReadRequest {
+        topics: plan.scope.topics.clone(),
+        manage: plan.scope.manage.clone(),
+        groups: plan
+            .scope
+            .groups
+            .iter()
+            .map(|g| (g.clone(), Default::default()))
+            .collect(),
+        find_unmanaged_groups: false,
+        config_keys: None,
+    };
+    let live = conn.read(&request).await?;
+    let now = crate::plan::fingerprint::observe(&live, &plan.scope);
+    if now.fingerprint != plan.fingerprint {
+        return Err(Error::StalePlan {
+            changes: crate::plan::fingerprint::describe_difference(&plan.observed, &now.parts),
+        });
+    }
+    let result = review_and_execute(&conn, &plan, auto_approve).await;
+    conn.leave();
+    result
+}
+
+/// Shows the plan, stops on refusals or when there is nothing to do, asks for
+/// confirmation, then executes.
+async fn review_and_execute(
+    conn: &Connection,
+    plan: &Plan,
+    auto_approve: bool,
+) -> Result<Status, Error> {
+    print_plan(plan, Format::Human, false);
+    if plan.is_refused() {
+        return Err(Error::Refused(plan.refused.len()));
+    }
+    if !plan.has_changes() {
+        return Ok(Status::Clean);
+    }
+    confirm(auto_approve)?;
+    execute(conn, plan).await
+}
+
+/// Shows progress on a terminal (a bar over the actions, and what a wait after a write is
+/// waiting for); elsewhere stays quiet, since the report at the end lists every result once.
+struct TerminalReporter {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl TerminalReporter {
+    fn new(actions: usize) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(actions as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+            {
+                bar.set_style(style);
+            }
+            bar
+        });
+        TerminalReporter { bar }
+    }
+}
+
+fn outcome_line(action: &Action, outcome: &Outcome) -> String {
+    let what = action.label();
+    match outcome {
+        Outcome::Done => format!("  ✓ {} {what}: done", action.resource),
+        Outcome::Failed(e) => format!("  ✗ {} {what}: failed: {e}", action.resource),
+        Outcome::NotAttempted => format!("  · {} {what}: not attempted", action.resource),
+        Outcome::Skipped(why) => format!("  · {} {what}: {why}", action.resource),
+    }
+}
+
+impl Reporter for TerminalReporter {
+    fn phase_started(&mut self, phase: crate::plan::Phase, actions: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{} ({actions})", phase_name(phase)));
+        }
+    }
+    fn waiting(&mut self, phase: crate::plan::Phase, ready: usize, wanted: usize) {
+        if let Some(bar) = &self.bar {
+            let what = match phase {
+                crate::plan::Phase::Partitions => "with their new partitions",
+                _ => "with leaders",
+            };
+            bar.set_message(format!(
+                "waiting for the cluster: {ready}/{wanted} topics {what}"
+            ));
+        }
+    }
+    fn action_finished(&mut self, _: &Action, _: &Outcome) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+}
+
+fn phase_name(phase: crate::plan::Phase) -> &'static str {
+    match phase {
+        crate::plan::Phase::CreateTopics => "creating topics",
+        crate::plan::Phase::Partitions => "adding partitions",
+        crate::plan::Phase::Configs => "changing configs",
+        crate::plan::Phase::GroupOffsets => "committing start offsets",
+        crate::plan::Phase::Deletes => "deleting topics",
+    }
+}
+
+/// The apply report: counts first, then every result once, grouped by outcome.
+fn print_report(report: &apply::ApplyReport) {
+    let groups = report.grouped();
+    let count = |kind| {
+        groups
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(0, |(_, r)| r.len())
+    };
+    use apply::OutcomeKind as K;
+    if !report.succeeded() {
+        let mut counts = vec![
+            format!("{} done", count(K::Done)),
+            format!("{} failed", count(K::Failed)),
+        ];
+        if count(K::Skipped) > 0 {
+            counts.push(format!("{} skipped", count(K::Skipped)));
+        }
+        if count(K::NotAttempted) > 0 {
+            counts.push(format!("{} not attempted", count(K::NotAttempted)));
+        }
+        eprintln!("\nApply failed: {}.", counts.join(", "));
+    }
+    for (kind, results) in &groups {
+        if !report.succeeded() {
+            let title = match kind {
+                K::Failed => "Failed",
+                K::Skipped => "Skipped (depend on a failed action)",
+                K::NotAttempted => "Not attempted",
+                K::Done => "Done",
+            };
+            eprintln!("\n{title} ({}):", results.len());
+        }
+        for (a, o) in results {
+            eprintln!("{}", outcome_line(a, o));
+        }
+    }
+}
+
+async fn execute(conn: &Connection, plan: &Plan) -> Result<Status, Error> {
+    eprintln!("\nApplying {} action(s)...", plan.actions.len());
+    let mut reporter = TerminalReporter::new(plan.actions.len());
+    let report = apply::apply(plan, conn, &mut reporter).await?;
+    if let Some(bar) = &reporter.bar {
+        bar.finish_and_clear();
+    }
+    print_report(&report);
+    let failed = report.failed();
+    if failed > 0 {
+        return Err(Error::ApplyFailed { failed });
+    }
+    // Prove convergence from a fresh read rather than trusting the broker's acks. Brokers
+    // apply metadata changes asynchronously (deletes, new partitions, config updates reach
+    // every broker a moment after the ack), so a difference only counts once it persists:
+    // the check repeats while fewer differences remain each time, and gives up only when
+    // none has gone away for the timeout.
+    let done: Vec<&Action> = report.results.iter().map(|(a, _)| a).collect();
+    let request = diff::verify_request(&done);
+    let mut stall = cluster::Stall::new(conn.timeout());
+    loop {
+        let live = conn.read(&request).await?;
+        let problems = diff::verify(report.results.iter().map(|(a, _)| a), &live);
+        if problems.is_empty() {
+            break;
+        }
+        if stall.stalled(done.len().saturating_sub(problems.len()), 0) {
+            return Err(Error::NotConverged(problems));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let (c, u, d) = report.counts();
+    println!("Apply complete: {c} created, {u} changed, {d} deleted.");
+    Ok(Status::Clean)
+}

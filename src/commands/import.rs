@@ -1,0 +1,176 @@
+//! `topo import`: reads an existing cluster and writes it as a topology.toml (the text
+//! comes from `render::topology`), so a team that already runs Kafka can start managing it
+//! without writing the file by hand.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use crate::cluster::{Connection, ReadRequest, Settings};
+use crate::diff::{self, DiffContext};
+use crate::error::{Error, Status};
+use crate::model::{is_internal_topic, LiveState, ScopePattern};
+use crate::render::topology::to_toml;
+
+pub async fn run(
+    settings: Settings,
+    include: &[String],
+    exclude: &[String],
+    output: Option<&Path>,
+) -> Result<Status, Error> {
+    let conn = Connection::connect(settings)?;
+    let selection = Selection::new(include, exclude);
+    let request = ReadRequest {
+        topics: BTreeSet::new(),
+        // Describing configs only of the included topics keeps an import of one team's
+        // prefix cheap on a large cluster; excludes are applied afterwards.
+        manage: selection.describe_scope(),
+        groups: BTreeMap::new(),
+        // Groups are not declared anywhere yet: every group holding commits on a described
+        // topic is found this way, with the topics it consumes.
+        find_unmanaged_groups: true,
+        // Dead-letter topics are compared with their parent's effective values: keep all.
+        config_keys: None,
+    };
+    let mut live = conn.read(&request).await?;
+    live.topics.retain(|name, _| selection.selects(name));
+    let groups = consumed_topics(&live);
+    let text = to_toml(&live, &groups, Some(conn.bootstrap()));
+
+    let shown = output.map_or_else(
+        || "the imported topology".to_string(),
+        |p| p.display().to_string(),
+    );
+    let checked = self_check(&shown, &text, &live);
+    match output {
+        Some(path) => std::fs::write(path, &text).map_err(|source| Error::Write {
+            path: path.to_path_buf(),
+            source,
+        })?,
+        None => print!("{text}"),
+    }
+    let loaded = checked?;
+    let dlqs = loaded
+        .topics
+        .values()
+        .filter(|t| t.dlq_of.is_some())
+        .count();
+    eprintln!(
+        "Imported {} topic{} ({dlqs} dead-letter) and {} consumer group{} from {}{}.",
+        loaded.topics.len(),
+        plural(loaded.topics.len()),
+        loaded.groups.len(),
+        plural(loaded.groups.len()),
+        conn.bootstrap(),
+        output
+            .map(|p| format!(" into {}", p.display()))
+            .unwrap_or_default()
+    );
+    Ok(Status::Clean)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Loads the generated file exactly as `topo plan` will and diffs it against what was
+/// read: a file that does not validate is an error (it is still written, so it can be
+/// fixed by hand), and one that would not plan empty is reported, since the promise of an
+/// import is that it changes nothing.
+fn self_check(
+    name: &str,
+    text: &str,
+    live: &LiveState,
+) -> Result<crate::model::DesiredState, Error> {
+    let loaded = crate::spec::load(name, text, &|k| std::env::var(k).ok())?;
+    for w in &loaded.warnings {
+        eprintln!("{w}");
+    }
+    let plan = diff::diff(
+        &loaded.desired,
+        live,
+        &loaded.desired.policy,
+        &DiffContext::default(),
+    );
+    let differing: BTreeSet<String> = plan
+        .actions
+        .iter()
+        .map(|a| a.resource.to_string())
+        .chain(plan.refused.iter().map(|r| r.resource.to_string()))
+        .collect();
+    if !differing.is_empty() {
+        eprintln!(
+            "warning: the imported file does not reproduce the cluster exactly; `topo plan` \
+             will show changes for: {}",
+            differing.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(loaded.desired)
+}
+
+/// Which live topics an import covers: `--include` globs (all when none), minus
+/// `--exclude` globs, never internal topics.
+struct Selection {
+    include: Vec<ScopePattern>,
+    exclude: Vec<ScopePattern>,
+}
+
+impl Selection {
+    fn new(include: &[String], exclude: &[String]) -> Self {
+        let globs = |p: &[String]| p.iter().map(|g| ScopePattern::Glob(g.clone())).collect();
+        Selection {
+            include: globs(include),
+            exclude: globs(exclude),
+        }
+    }
+
+    fn describe_scope(&self) -> Vec<ScopePattern> {
+        if self.include.is_empty() {
+            vec![ScopePattern::Glob("*".into())]
+        } else {
+            self.include.clone()
+        }
+    }
+
+    fn selects(&self, name: &str) -> bool {
+        !is_internal_topic(name)
+            && (self.include.is_empty() || self.include.iter().any(|p| p.matches(name)))
+            && !self.exclude.iter().any(|p| p.matches(name))
+    }
+}
+
+/// Groups with the imported topics they hold commits on; groups left with none are dropped.
+fn consumed_topics(live: &LiveState) -> BTreeMap<String, BTreeSet<String>> {
+    live.unmanaged_groups
+        .iter()
+        .map(|(group, topics)| {
+            let kept = topics
+                .iter()
+                .filter(|t| live.topics.contains_key(*t))
+                .cloned()
+                .collect();
+            (group.clone(), kept)
+        })
+        .filter(|(_, topics): &(String, BTreeSet<String>)| !topics.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selection_skips_internal_topics_even_when_included() {
+        let s = Selection::new(&["__*".into(), "orders*".into()], &["*-tmp".into()]);
+        assert!(!s.selects("__consumer_offsets"));
+        assert!(s.selects("orders"));
+        assert!(!s.selects("orders-tmp"));
+        assert!(!s.selects("payments"));
+        let all = Selection::new(&[], &[]);
+        assert!(all.selects("payments"));
+        assert!(!all.selects("_schemas"));
+    }
+}

@@ -1,0 +1,87 @@
+//! The shell: one module per subcommand, plus `session` (load, resolve the cluster once,
+//! connect, read) and `output` (terminal facts, plan printing) that they share.
+//!
+//! Dispatch happens here and only here. No command imports another, and nothing outside
+//! this module imports a command. Commands that talk to a cluster run on an async runtime
+//! built for them; offline commands run without one and without any client.
+
+mod apply;
+mod completions;
+mod import;
+mod output;
+mod partition;
+mod plan;
+mod schema;
+pub mod session;
+mod status;
+mod validate;
+
+use crate::cli::{self, Command};
+use crate::error::{Error, Status};
+
+/// Runs one parsed command to its end; `error::exit_code` judges the result.
+pub fn run(command: Command) -> Result<Status, Error> {
+    match command {
+        Command::Validate { file } => validate::run(&file),
+        Command::Schema => schema::run(),
+        Command::Completions { shell } => completions::run(shell),
+        Command::Partition {
+            key,
+            topic,
+            partitions,
+            partitioner,
+            all,
+            keys,
+            to,
+            file,
+            cluster,
+        } => {
+            let args = partition::PartitionArgs {
+                key,
+                topic,
+                partitions,
+                partitioner: partitioner.map(cli::to_partitioner),
+                all,
+                keys,
+                to,
+            };
+            partition::run(&args, &file, &cluster)
+        }
+        Command::Plan {
+            file,
+            cluster,
+            format,
+            summary,
+            out,
+            detailed_exitcode,
+            validate,
+        } => {
+            let opts = plan::PlanOpts {
+                format,
+                summary,
+                out,
+                detailed_exitcode,
+                validate,
+            };
+            session::block_on(plan::run(&file, &cluster, &opts))
+        }
+        Command::Apply {
+            plan,
+            file,
+            cluster,
+            auto_approve,
+        } => session::block_on(apply::run(plan.as_deref(), &file, &cluster, auto_approve)),
+        Command::Status { file, cluster } => session::block_on(status::run(&file, &cluster)),
+        Command::Import {
+            cluster,
+            file,
+            include,
+            exclude,
+            output,
+        } => {
+            let desired = file.as_deref().map(session::load_topology).transpose()?;
+            let settings = session::settings(desired.as_ref(), &cluster);
+            session::block_on(import::run(settings, &include, &exclude, output.as_deref()))
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! `topo schema`: prints the JSON Schema of topology.toml for editors.
+
+use crate::error::{Error, Status};
+use crate::spec;
+
+pub fn run() -> Result<Status, Error> {
+    println!("{}", spec::json_schema());
+    Ok(Status::Clean)
+}
