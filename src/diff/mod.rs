@@ -41,7 +41,7 @@ pub fn diff(desired: &DesiredState, live: &LiveState, policy: &Policy, ctx: &Dif
     let mut out = topics::Outcome::default();
     topics::diff_topics(desired, live, policy, ctx, &mut out);
     groups::diff_groups(desired, live, &mut out);
-    Plan::new(
+    let mut plan = Plan::new(
         ctx.topology.clone(),
         ClusterInfo {
             bootstrap: live.bootstrap.clone(),
@@ -54,5 +54,7 @@ pub fn diff(desired: &DesiredState, live: &LiveState, policy: &Policy, ctx: &Dif
         out.warnings,
         out.drift,
         out.groups,
-    )
+    );
+    plan.origins = desired.origins.clone();
+    plan
 }

@@ -38,7 +38,7 @@ pub(crate) fn diff_topics(
         if desired.topics.contains_key(name) || !policy.in_scope(name) {
             continue;
         }
-        if policy.delete_undeclared {
+        if policy.may_delete(name) {
             out.actions.push(Action {
                 phase: Phase::Deletes,
                 resource: Resource::topic(name),
@@ -66,7 +66,11 @@ pub(crate) fn diff_topics(
                 kind: WarningKind::Orphan,
                 resource: Resource::topic(name),
                 keys: Vec::new(),
-                message: "in the managed scope but not declared; not deleted (policy.delete_undeclared = false)".into(),
+                message: if policy.delete_undeclared {
+                    "in the managed scope but not declared; not deleted (outside the scope of every file that sets policy.delete_undeclared)".into()
+                } else {
+                    "in the managed scope but not declared; not deleted (policy.delete_undeclared = false)".into()
+                },
             });
         }
     }

@@ -138,6 +138,11 @@ pub struct Policy {
     pub delete_undeclared: bool,
     /// Live config overrides not in the file are removed (otherwise reported as unmanaged).
     pub remove_unmanaged_config: bool,
+    /// Where `delete_undeclared` may delete, when narrower than `manage`: in a topology
+    /// composed of several files, only the scopes of the files that opted in. `None`
+    /// (one file) means all of `manage`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_within: Option<Vec<ScopePattern>>,
 }
 
 /// Kafka-internal and platform topics that topo never manages, whatever the scope says.
@@ -150,6 +155,53 @@ impl Policy {
     pub fn in_scope(&self, name: &str) -> bool {
         !is_internal_topic(name) && self.manage.iter().any(|p| p.matches(name))
     }
+
+    /// Whether an undeclared live topic may be deleted: in scope, opted in, and (in a
+    /// composed topology) inside the scope of a file that opted in.
+    pub fn may_delete(&self, name: &str) -> bool {
+        self.delete_undeclared
+            && self.in_scope(name)
+            && self
+                .delete_within
+                .as_ref()
+                .is_none_or(|within| within.iter().any(|p| p.matches(name)))
+    }
+}
+
+/// Where a declared resource comes from, in a topology composed of several files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    pub file: String,
+    pub line: usize,
+    /// The `owner` label of the file's `[scope]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)?;
+        if let Some(owner) = &self.owner {
+            write!(f, " (owner {owner})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Which file declared each topic and group; empty for a single-file topology, where the
+/// plan's `topology` already says it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origins {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub topics: BTreeMap<String, Origin>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub groups: BTreeMap<String, Origin>,
+}
+
+impl Origins {
+    pub fn is_empty(&self) -> bool {
+        self.topics.is_empty() && self.groups.is_empty()
+    }
 }
 
 /// Everything the topology file asks for, validated and fully expanded.
@@ -159,6 +211,8 @@ pub struct DesiredState {
     pub topics: BTreeMap<String, TopicSpec>,
     pub groups: BTreeMap<String, GroupSpec>,
     pub policy: Policy,
+    #[serde(default, skip_serializing_if = "Origins::is_empty")]
+    pub origins: Origins,
 }
 
 /// Where a broker says a config value comes from (DescribeConfigs `source`).

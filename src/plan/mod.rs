@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{ConfigMap, GroupState, OffsetPolicy, ScopePattern};
+use crate::model::{ConfigMap, GroupState, OffsetPolicy, Origins, ScopePattern};
 
 /// Bumped whenever the JSON document changes incompatibly.
 pub const FORMAT_VERSION: u32 = 1;
@@ -324,6 +324,23 @@ pub struct Plan {
     pub drift: Vec<Drift>,
     pub groups: Vec<GroupView>,
     pub summary: Summary,
+    /// The environment the topology was loaded for, when it declares environments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// Set when the plan covers only some resources (`--target`): it says nothing about
+    /// the rest of the topology, and applying it changes nothing else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partial: Option<Partial>,
+    /// Which file declared each resource, for a topology composed of several files.
+    #[serde(default, skip_serializing_if = "Origins::is_empty")]
+    pub origins: Origins,
+}
+
+/// What a partial plan was restricted to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partial {
+    /// The `--target` arguments, as given.
+    pub targets: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -362,6 +379,9 @@ impl Plan {
             drift,
             groups,
             summary: Summary::default(),
+            environment: None,
+            partial: None,
+            origins: Origins::default(),
         };
         plan.resummarise();
         plan

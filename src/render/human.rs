@@ -8,8 +8,9 @@ use anstyle::{AnsiColor, Style};
 
 use super::{
     block_lines, blocks, cluster_text, drift_line, drift_text, group_state_text, is_noop,
-    next_step, no_changes_line, over_budget, plain, plan_line, span, topic_lag_text,
-    unattached_drift, warning_entries, width_of, Layout, Role, Span, TextLine, LABEL_EDGE,
+    next_step, no_changes_line, origin_text, over_budget, partial_text, plain, plan_line, span,
+    topic_lag_text, topology_text, unattached_drift, warning_entries, width_of, Layout, Role, Span,
+    TextLine, LABEL_EDGE,
 };
 use crate::plan::Plan;
 
@@ -55,8 +56,15 @@ pub fn human(plan: &Plan, opts: &HumanOptions) -> String {
     let mut out = String::new();
     out.push_str(&paint.line(&[span(
         Role::Header,
-        format!("topo plan · {} · {}", cluster_text(plan), plan.topology),
+        format!(
+            "topo plan · {} · {}",
+            cluster_text(plan),
+            topology_text(plan)
+        ),
     )]));
+    if let Some(partial) = partial_text(plan) {
+        out.push_str(&paint.line(&[span(Role::Refused, format!("! {partial}"))]));
+    }
     out.push('\n');
 
     let layout = Layout {
@@ -77,6 +85,9 @@ pub fn human(plan: &Plan, opts: &HumanOptions) -> String {
         header.push(plain(" ".repeat(gap)));
         header.push(span(role, block.label.clone()));
         out.push_str(&paint.line(&header));
+        if let Some(origin) = origin_text(plan, block.resource) {
+            out.push_str(&paint.line(&[plain(format!("      {origin}"))]));
+        }
         for line in block_lines(&block, &layout) {
             out.push_str(&paint.line(&line));
         }
@@ -118,6 +129,9 @@ pub fn human(plan: &Plan, opts: &HumanOptions) -> String {
         if let Some(drift) = drift_line(plan) {
             out.push_str(&paint.line(&[span(Role::Risk, drift)]));
         }
+    }
+    if let Some(partial) = partial_text(plan) {
+        out.push_str(&paint.line(&[span(Role::Refused, format!("! {partial}"))]));
     }
     match next_step(plan) {
         Some(hint) => out.push_str(&paint.line(&[plain(format!("{fingerprint} · {hint}"))])),

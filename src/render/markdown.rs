@@ -64,7 +64,17 @@ fn html(text: &str) -> String {
 
 pub fn markdown(plan: &Plan) -> String {
     let mut out = String::new();
-    out.push_str(&format!("### topo plan · {}\n\n", code(&plan.topology)));
+    match &plan.environment {
+        Some(env) => out.push_str(&format!(
+            "### topo plan · {} · env {}\n\n",
+            code(&plan.topology),
+            code(env)
+        )),
+        None => out.push_str(&format!("### topo plan · {}\n\n", code(&plan.topology))),
+    }
+    if let Some(partial) = super::partial_text(plan) {
+        out.push_str(&format!("> **⚠ {}**\n\n", escape(&partial)));
+    }
     let brokers = plural(plan.cluster.brokers as usize, "broker", "brokers");
     out.push_str(&format!(
         "Cluster {} ({brokers})\n\n",

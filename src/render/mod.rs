@@ -488,6 +488,36 @@ fn cluster_text(plan: &Plan) -> String {
     format!("cluster {} ({brokers})", plan.cluster.bootstrap)
 }
 
+/// The header's description of what was planned: the topology and its environment.
+fn topology_text(plan: &Plan) -> String {
+    match &plan.environment {
+        Some(env) => format!("{} · env {env}", plan.topology),
+        None => plan.topology.clone(),
+    }
+}
+
+/// The warning a partial plan carries at its top and bottom: a reviewer must not take it
+/// for the whole topology.
+fn partial_text(plan: &Plan) -> Option<String> {
+    plan.partial.as_ref().map(|p| {
+        format!(
+            "PARTIAL PLAN: only --target {} and what they depend on; the rest of {} was not \
+             compared and apply changes nothing else",
+            p.targets.join(", "),
+            topology_name(plan)
+        )
+    })
+}
+
+/// Where a resource was declared, for a topology composed of several files.
+fn origin_text(plan: &Plan, resource: &crate::plan::Resource) -> Option<String> {
+    let origins = match resource.kind {
+        crate::plan::ResourceKind::Topic => &plan.origins.topics,
+        crate::plan::ResourceKind::Group => &plan.origins.groups,
+    };
+    origins.get(&resource.name).map(|o| format!("from {o}"))
+}
+
 fn topology_name(plan: &Plan) -> &str {
     if plan.topology.is_empty() {
         "the topology"
@@ -567,10 +597,16 @@ fn warning_entries(plan: &Plan) -> Vec<(&'static str, String)> {
         .map(|w| w.resource.name.as_str())
         .collect();
     if !orphans.is_empty() {
+        // In a composed topology deletes may be on, but only in the opted-in files' scopes.
+        let why = if of(WarningKind::Orphan).any(|w| w.message.contains("outside the scope")) {
+            "outside the scope of every file that sets policy.delete_undeclared"
+        } else {
+            "policy.delete_undeclared = false"
+        };
         out.push((
             "orphans:",
             format!(
-                "{} in scope not declared ({}), not deleted (policy.delete_undeclared = false)",
+                "{} in scope not declared ({}), not deleted ({why})",
                 plural(orphans.len(), "topic", "topics"),
                 orphans.join(", ")
             ),

@@ -153,6 +153,7 @@ pub(crate) fn expand(ctx: &mut Ctx<'_>, decl: Decl) -> DesiredState {
             continue;
         };
         let config = e.config.into_iter().map(|(k, s)| (k, s.value)).collect();
+        ctx.declared_topics.push((e.name.clone(), e.span.clone()));
         topics.insert(
             e.name.clone(),
             TopicSpec {
@@ -174,6 +175,7 @@ pub(crate) fn expand(ctx: &mut Ctx<'_>, decl: Decl) -> DesiredState {
         topics,
         groups,
         policy: decl.policy,
+        origins: Default::default(),
     }
 }
 
@@ -328,7 +330,7 @@ fn groups(
                 );
                 continue;
             }
-            if !topics.contains(topic) {
+            if !topics.contains(topic) && !ctx.elsewhere.contains(topic) {
                 let help = match suggest::closest(topic, topics.iter().map(String::as_str)) {
                     Some(c) => format!("did you mean `{c}`?"),
                     None => "declare it under [topics], or check the name".to_string(),
@@ -340,6 +342,7 @@ fn groups(
                 );
             }
         }
+        ctx.declared_groups.push((name.clone(), g.span.clone()));
         out.insert(
             name.clone(),
             GroupSpec {

@@ -9,27 +9,32 @@
 //! and forgets where values came from.
 
 mod catalogue;
+mod compose;
 mod config;
 mod diagnostic;
+mod env;
 mod expand;
 mod interpolate;
 mod names;
 mod schema;
 mod suggest;
+mod target;
 mod walk;
-
-use toml::de::DeTable;
 
 use crate::model::DesiredState;
 
+pub use compose::{environment_names, load_files, validate_all, SourceFile, Validated};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use schema::json_schema;
+pub use target::{restrict, Target, TargetError, TargetKind};
 
 /// A topology that loaded without errors, and the warnings found on the way.
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub desired: DesiredState,
     pub warnings: Vec<Diagnostic>,
+    /// The environment applied, when the topology declares environments.
+    pub environment: Option<String>,
 }
 
 /// toml reports redefinitions as "duplicate key"; the tree it recovers is still sound
@@ -40,7 +45,8 @@ fn is_structural(error: &toml::de::Error) -> bool {
 }
 
 /// Parses, validates and expands a topology file. `file` is only used in diagnostics;
-/// `env` resolves `${VAR}` references.
+/// `env` resolves `${VAR}` references. A file declaring environments loads its
+/// `default_environment` (see [`load_files`] to choose another).
 ///
 /// Returns every error and warning on failure (in source order), or the desired state
 /// and any warnings on success.
@@ -49,39 +55,14 @@ pub fn load(
     source: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Loaded, Diagnostics> {
-    let mut ctx = walk::Ctx::new(file, source, env);
-    let (root, syntax_errors) = DeTable::parse_recoverable(source);
-    for e in &syntax_errors {
-        let span = e.span().unwrap_or(0..0);
-        let message = e.message().replace('\n', "; ");
-        if is_structural(e) {
-            let key = source.get(span.clone()).unwrap_or("").to_string();
-            ctx.error(
-                &span,
-                format!("`{key}` is defined twice"),
-                Some("TOML allows each key and each [table] only once; merge the two".into()),
-            );
-        } else {
-            ctx.error(&span, format!("invalid TOML: {message}"), None);
-        }
-    }
-    let desired = if syntax_errors.iter().all(is_structural) {
-        let decl = walk::walk(&mut ctx, root.get_ref());
-        expand::expand(&mut ctx, decl)
-    } else {
-        DesiredState::default()
-    };
-    let mut diagnostics = ctx.diagnostics;
-    // Stable: problems found at the same place keep the order they were found in.
-    diagnostics.sort_by_key(|d| (d.line, d.col));
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        Err(Diagnostics(diagnostics))
-    } else {
-        Ok(Loaded {
-            desired,
-            warnings: diagnostics,
-        })
-    }
+    load_files(
+        &[SourceFile {
+            name: file,
+            text: source,
+        }],
+        env,
+        None,
+    )
 }
 
 #[cfg(test)]

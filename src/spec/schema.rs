@@ -173,6 +173,25 @@ pub fn json_schema() -> String {
                         "anyOf": [{ "type": "boolean" }, interpolated()]
                     }
                 }
+            },
+            "scope": {
+                "type": "object",
+                "description": "The names this file owns when several files make one topology (`-f DIR`): declaring a topic or group outside it, or one another file declares, is an error. Undeclared live topics in the scope are managed like [policy] prefixes/patterns.",
+                "additionalProperties": false,
+                "properties": {
+                    "owner": { "type": "string", "description": "Who owns the file (a team), shown in plans." },
+                    "prefixes": { "type": "array", "items": { "type": "string" }, "description": "Names starting with one of these." },
+                    "patterns": { "type": "array", "items": { "type": "string" }, "description": "Globs: `*` any run of characters, `?` one character." }
+                }
+            },
+            "default_environment": {
+                "type": "string",
+                "description": "The environment used when neither --env nor TOPO_ENV selects one."
+            },
+            "environments": {
+                "type": "object",
+                "description": "Named environments ([environments.NAME]), each overriding the base file for one cluster. See docs/environments.md.",
+                "additionalProperties": { "$ref": "#/definitions/environment" }
             }
         },
         "definitions": {
@@ -233,6 +252,32 @@ pub fn json_schema() -> String {
                     "partitions": { "$ref": "#/definitions/partitions" },
                     "replication_factor": { "$ref": "#/definitions/replication_factor" },
                     "config": { "$ref": "#/definitions/topic_config" }
+                }
+            },
+            "environment": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "cluster": { "$ref": "#/properties/cluster" },
+                    "defaults": { "$ref": "#/properties/defaults" },
+                    "topics": {
+                        "type": "object",
+                        "description": "Settings of declared topics, overridden in this environment.",
+                        "additionalProperties": { "$ref": "#/definitions/topic" }
+                    },
+                    "groups": {
+                        "type": "object",
+                        "description": "Settings of declared groups, overridden in this environment.",
+                        "additionalProperties": { "$ref": "#/definitions/group_override" }
+                    }
+                }
+            },
+            "group_override": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "initial_offsets": { "enum": OFFSET_POLICIES },
+                    "lag_budget": { "anyOf": [integer(0, i64::MAX), interpolated()] }
                 }
             },
             "group": {

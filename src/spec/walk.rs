@@ -22,9 +22,18 @@ use super::names;
 use super::suggest;
 
 pub(crate) type Span = Range<usize>;
-type Value<'i> = Spanned<DeValue<'i>>;
+pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
-pub(crate) const ROOT_KEYS: &[&str] = &["cluster", "defaults", "topics", "groups", "policy"];
+pub(crate) const ROOT_KEYS: &[&str] = &[
+    "cluster",
+    "defaults",
+    "topics",
+    "groups",
+    "policy",
+    "scope",
+    "environments",
+    "default_environment",
+];
 pub(crate) const CLUSTER_KEYS: &[&str] = &["bootstrap_servers", "client"];
 pub(crate) const DEFAULTS_KEYS: &[&str] = &["partitions", "replication_factor", "config"];
 pub(crate) const TOPIC_KEYS: &[&str] = &[
@@ -141,6 +150,13 @@ pub(crate) struct Ctx<'a> {
     map: SourceMap<'a>,
     env: &'a dyn Fn(&str) -> Option<String>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Topics declared by the other files of a composed topology, so a group here may
+    /// consume them without a warning.
+    pub elsewhere: std::collections::BTreeSet<String>,
+    /// Every topic the expansion kept, with where it was declared.
+    pub declared_topics: Vec<(String, Span)>,
+    /// Every group the expansion kept, with where it was declared.
+    pub declared_groups: Vec<(String, Span)>,
 }
 
 fn type_name(v: &DeValue<'_>) -> &'static str {
@@ -171,6 +187,9 @@ impl<'a> Ctx<'a> {
             map: SourceMap::new(file, source),
             env,
             diagnostics: Vec::new(),
+            elsewhere: std::collections::BTreeSet::new(),
+            declared_topics: Vec::new(),
+            declared_groups: Vec::new(),
         }
     }
 
@@ -230,7 +249,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn expect_table<'v, 'i>(&mut self, v: &'v Value<'i>, what: &str) -> Option<&'v DeTable<'i>> {
+    pub(crate) fn expect_table<'v, 'i>(
+        &mut self,
+        v: &'v Value<'i>,
+        what: &str,
+    ) -> Option<&'v DeTable<'i>> {
         match v.get_ref() {
             DeValue::Table(t) => Some(t),
             other => {
@@ -252,7 +275,7 @@ impl<'a> Ctx<'a> {
     ///
     /// `named` is `(section, name)` for tables keyed by a name (topics, groups): there an
     /// unknown sub-table usually means an unquoted dotted name, `[topics.orders.v1]`.
-    fn check_keys(
+    pub(crate) fn check_keys(
         &mut self,
         t: &DeTable<'_>,
         allowed: &[&'static str],
@@ -300,7 +323,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A string value, interpolated.
-    fn string(&mut self, v: &Value<'_>, what: &str) -> Option<String> {
+    pub(crate) fn string(&mut self, v: &Value<'_>, what: &str) -> Option<String> {
         match v.get_ref() {
             DeValue::String(s) => self.interpolate(s, &v.span()),
             other => {
@@ -317,7 +340,7 @@ impl<'a> Ctx<'a> {
 
     /// An integer. A string is accepted only when it interpolates (`"${PARTITIONS:-6}"`):
     /// environment variables are text, but a quoted literal number is a type mistake.
-    fn integer(&mut self, v: &Value<'_>, what: &str) -> Option<i64> {
+    pub(crate) fn integer(&mut self, v: &Value<'_>, what: &str) -> Option<i64> {
         match v.get_ref() {
             DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
                 Ok(n) => Some(n),
@@ -366,7 +389,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A boolean; like integers, a string only when it interpolates.
-    fn boolean(&mut self, v: &Value<'_>, what: &str) -> Option<bool> {
+    pub(crate) fn boolean(&mut self, v: &Value<'_>, what: &str) -> Option<bool> {
         match v.get_ref() {
             DeValue::Boolean(b) => Some(*b),
             DeValue::String(s) if interpolate::has_reference(s) => {
@@ -400,7 +423,7 @@ impl<'a> Ctx<'a> {
 
     /// An array of strings, each interpolated; elements that fail are reported and left
     /// out. `None` when the value is not an array at all.
-    fn strings(&mut self, v: &Value<'_>, what: &str) -> Option<Vec<(String, Span)>> {
+    pub(crate) fn strings(&mut self, v: &Value<'_>, what: &str) -> Option<Vec<(String, Span)>> {
         let DeValue::Array(items) = v.get_ref() else {
             let found = type_name(v.get_ref());
             let help = matches!(v.get_ref(), DeValue::String(_))
@@ -421,7 +444,7 @@ impl<'a> Ctx<'a> {
         Some(out)
     }
 
-    fn partitions(&mut self, v: &Value<'_>) -> Field<i32> {
+    pub(crate) fn partitions(&mut self, v: &Value<'_>) -> Field<i32> {
         let Some(n) = self.integer(v, "`partitions`") else {
             return Field::Invalid;
         };
@@ -446,7 +469,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn replication_factor(&mut self, v: &Value<'_>) -> Field<i16> {
+    pub(crate) fn replication_factor(&mut self, v: &Value<'_>) -> Field<i16> {
         let Some(n) = self.integer(v, "`replication_factor`") else {
             return Field::Invalid;
         };
@@ -466,7 +489,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A config table: every key checked against the catalogue, every value normalised.
-    fn config(&mut self, v: &Value<'_>, place: &str) -> Config {
+    pub(crate) fn config(&mut self, v: &Value<'_>, place: &str) -> Config {
         let mut out = Config::new();
         let DeValue::Table(table) = v.get_ref() else {
             let found = type_name(v.get_ref());
@@ -621,7 +644,9 @@ fn collect_leaves(prefix: &str, table: &DeTable<'_>, out: &mut Vec<String>) {
 
 /// Spans sort the walk: diagnostics and "first declared" decisions follow the file, not
 /// the map's key order.
-fn by_position<'t, 'i>(table: &'t DeTable<'i>) -> Vec<(&'t Spanned<DeString<'i>>, &'t Value<'i>)> {
+pub(crate) fn by_position<'t, 'i>(
+    table: &'t DeTable<'i>,
+) -> Vec<(&'t Spanned<DeString<'i>>, &'t Value<'i>)> {
     let mut entries: Vec<_> = table.iter().collect();
     entries.sort_by_key(|(k, _)| k.span().start);
     entries
@@ -638,6 +663,8 @@ pub(crate) fn walk(ctx: &mut Ctx<'_>, root: &DeTable<'_>) -> Decl {
             "topics" => decl.topics = topics(ctx, v),
             "groups" => decl.groups = groups(ctx, v),
             "policy" => decl.policy = policy(ctx, v),
+            // Read by `env` (the environment layer) and `compose` (file scopes).
+            "scope" | "environments" | "default_environment" => {}
             _ => {
                 let help = suggest::help(key, ROOT_KEYS.iter().copied());
                 ctx.error(
@@ -651,7 +678,7 @@ pub(crate) fn walk(ctx: &mut Ctx<'_>, root: &DeTable<'_>) -> Decl {
     decl
 }
 
-fn cluster(ctx: &mut Ctx<'_>, v: &Value<'_>) -> ClusterSpec {
+pub(crate) fn cluster(ctx: &mut Ctx<'_>, v: &Value<'_>) -> ClusterSpec {
     let mut spec = ClusterSpec::default();
     let Some(t) = ctx.expect_table(v, "`cluster`") else {
         return spec;
@@ -717,7 +744,7 @@ fn cluster(ctx: &mut Ctx<'_>, v: &Value<'_>) -> ClusterSpec {
     spec
 }
 
-fn defaults(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Defaults {
+pub(crate) fn defaults(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Defaults {
     let mut d = Defaults::default();
     let Some(t) = ctx.expect_table(v, "`defaults`") else {
         return d;
@@ -742,7 +769,7 @@ fn defaults(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Defaults {
     d
 }
 
-fn topics(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<TopicDecl> {
+pub(crate) fn topics(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<TopicDecl> {
     let mut out = Vec::new();
     let DeValue::Table(t) = v.get_ref() else {
         let found = type_name(v.get_ref());
@@ -980,7 +1007,7 @@ fn group_body(ctx: &mut Ctx<'_>, t: &DeTable<'_>, shown: &str, decl: &mut GroupD
     }
 }
 
-fn policy(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Policy {
+pub(crate) fn policy(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Policy {
     let mut p = Policy::default();
     let Some(t) = ctx.expect_table(v, "`policy`") else {
         return p;

@@ -14,5 +14,6 @@ macro_rules! snapshot {
     };
 }
 
+mod environments;
 mod plan;
 mod spec;
