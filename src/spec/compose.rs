@@ -261,8 +261,29 @@ pub fn load_files(
     env: &dyn Fn(&str) -> Option<String>,
     selection: Option<&str>,
 ) -> Result<Loaded, Diagnostics> {
+    load_inner(files, env, Some(selection))
+}
+
+/// Loads the files as written, without applying any environment (not even the default):
+/// the base that `topo import --env` describes a cluster against.
+pub fn load_base(
+    files: &[SourceFile<'_>],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded, Diagnostics> {
+    load_inner(files, env, None)
+}
+
+/// `selection`: `None` for the base alone, `Some(choice)` to apply an environment.
+fn load_inner(
+    files: &[SourceFile<'_>],
+    env: &dyn Fn(&str) -> Option<String>,
+    selection: Option<Option<&str>>,
+) -> Result<Loaded, Diagnostics> {
     let mut parts: Vec<Part<'_>> = files.iter().map(|f| read_part(*f, env)).collect();
-    let selected = select(&mut parts, selection);
+    let selected = match selection {
+        Some(choice) => select(&mut parts, choice),
+        None => None,
+    };
     if let Some(name) = &selected {
         for p in &mut parts {
             if let Some(e) = p.envs.get(name) {

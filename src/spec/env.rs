@@ -53,8 +53,8 @@ impl Envs {
     }
 }
 
-/// Environment names: the characters of a topic name, so they read well in file names,
-/// CI job names and `--env` arguments.
+/// Environment names: bare TOML keys, so they read well in file names, CI job names and
+/// `--env` arguments, and `[environments.NAME]` needs no quotes.
 fn env_name_problem(name: &str) -> Option<String> {
     if name.is_empty() {
         return Some("environment name is empty".into());
@@ -66,10 +66,10 @@ fn env_name_problem(name: &str) -> Option<String> {
     }
     if !name
         .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
     {
         return Some(format!(
-            "environment name `{name}` may only use letters, digits, `-`, `_` and `.`"
+            "environment name `{name}` may only use letters, digits, `-` and `_`"
         ));
     }
     None

@@ -16,6 +16,7 @@ mod env;
 mod expand;
 mod interpolate;
 mod names;
+mod overrides;
 mod schema;
 mod suggest;
 mod target;
@@ -23,8 +24,9 @@ mod walk;
 
 use crate::model::DesiredState;
 
-pub use compose::{environment_names, load_files, validate_all, SourceFile, Validated};
+pub use compose::{environment_names, load_base, load_files, validate_all, SourceFile, Validated};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use overrides::with_environment;
 pub use schema::json_schema;
 pub use target::{restrict, Target, TargetError, TargetKind};
 
