@@ -5,6 +5,9 @@ use crate::support::{config_value, create_topic, overrides, partitions, unique, 
 
 #[test]
 fn config_change_removal_and_partition_increase() {
+    if !crate::support::has(crate::support::Need::CreatePartitions) {
+        return;
+    }
     let topic = unique("apply");
     let ws = Workspace::new(&format!(
         "[policy]\nremove_unmanaged_config = true\n\n[topics.\"{topic}\"]\npartitions = 2\nreplication_factor = 1\nconfig = {{ \"retention.ms\" = \"7d\", \"segment.ms\" = \"1h\" }}\n"
@@ -69,6 +72,9 @@ fn delete_needs_policy_opt_in() {
 
 #[test]
 fn a_failed_create_skips_only_what_depends_on_it_and_rerun_converges() {
+    if !crate::support::has(crate::support::Need::ReplicationFactorCheck) {
+        return;
+    }
     let prefix = unique("partial");
     let good = format!("{prefix}-good");
     let bad = format!("{prefix}-bad");
@@ -170,6 +176,9 @@ const MANY_OVERRIDES: &[(&str, &str)] = &[
 /// 11,000 records: apply must split them over several requests.
 #[test]
 fn large_creation_is_split_under_the_controller_limit() {
+    if !crate::support::has(crate::support::Need::KraftController) {
+        return;
+    }
     let prefix = unique("many");
     let config = MANY_OVERRIDES
         .iter()
@@ -184,7 +193,9 @@ fn large_creation_is_split_under_the_controller_limit() {
         ));
     }
     let ws = Workspace::new(&topology);
-    let run = ws.topo(&["apply", "--auto-approve"]);
+    // A broker on a loaded machine may take more than the default 10s to show 450 new
+    // topics; this test is about how the write is split, not how fast they appear.
+    let run = ws.topo(&["apply", "--auto-approve", "--timeout", "60s"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stdout

@@ -1,6 +1,6 @@
 //! The Kafka broker the integration tests talk to: `TOPO_TEST_BOOTSTRAP` when set
-//! (as `scripts/test` does), otherwise the local broker of `scripts/kafka-dev`,
-//! started at most once per test process.
+//! (as `scripts/test` does), otherwise the local broker of `scripts/kafka-dev` for the
+//! flavour `TOPO_TEST_FLAVOUR` (default `kafka-4.4`), started at most once per test process.
 
 use std::path::Path;
 use std::process::Command;
@@ -30,6 +30,7 @@ fn start_local_broker() -> String {
         .join("kafka-dev");
     let output = Command::new("bash")
         .arg(&script)
+        .arg(crate::support::flavour())
         .arg("start")
         .output()
         .unwrap_or_else(|e| panic!("could not run {}: {e}", script.display()));
@@ -42,6 +43,11 @@ fn start_local_broker() -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr),
     );
-    let port = std::env::var("TOPO_KAFKA_PORT").unwrap_or_else(|_| "19092".to_owned());
-    format!("127.0.0.1:{port}")
+    let output = Command::new("bash")
+        .arg(&script)
+        .arg(crate::support::flavour())
+        .arg("bootstrap")
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {}: {e}", script.display()));
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
 }

@@ -99,6 +99,9 @@ fn set(key: &str, value: &str) -> (String, AlterOp) {
 
 #[tokio::test]
 async fn incremental_alter_sets_validates_and_deletes_topic_configs() {
+    if !crate::support::has(crate::support::Need::TrustworthyConfigSources) {
+        return;
+    }
     let admin = admin();
     let topic = unique("alter");
     let other = unique("alter-other");
@@ -219,6 +222,9 @@ fn describe_kept(
 
 #[tokio::test]
 async fn describe_topic_configs_chunks_filters_and_reports_per_topic() {
+    if !crate::support::has(crate::support::Need::TrustworthyConfigSources) {
+        return;
+    }
     let admin = admin();
     let names: Vec<String> = (0..5).map(|i| unique(&format!("describe-{i}"))).collect();
     for name in &names {
@@ -310,6 +316,9 @@ type OffsetOrCode<'a> = (&'a (String, i32), Result<i64, &'a str>);
 
 #[tokio::test]
 async fn list_offsets_reports_earliest_and_latest() {
+    if !crate::support::has(crate::support::Need::ExactOffsets) {
+        return;
+    }
     let admin = admin();
     let topic = unique("offsets");
     create_topic(&admin, &topic, 2).await;
@@ -364,6 +373,9 @@ async fn list_offsets_reports_earliest_and_latest() {
 
 #[tokio::test]
 async fn group_offsets_listing_and_description_of_an_inactive_group() {
+    if !crate::support::has(crate::support::Need::GroupAdmin) {
+        return;
+    }
     let admin = admin();
     let topic = unique("group-topic");
     let group = unique("group");
@@ -418,6 +430,9 @@ async fn group_offsets_listing_and_description_of_an_inactive_group() {
 
 #[tokio::test]
 async fn active_classic_group_is_described_and_refuses_offset_changes() {
+    if !crate::support::has(crate::support::Need::GroupAdmin) {
+        return;
+    }
     active_group_case("classic").await;
 }
 
@@ -425,6 +440,9 @@ async fn active_classic_group_is_described_and_refuses_offset_changes() {
 /// describes those with ConsumerGroupDescribe instead of DescribeGroups.
 #[tokio::test]
 async fn active_consumer_protocol_group_is_described_and_refuses_offset_changes() {
+    if !crate::support::has(crate::support::Need::ConsumerProtocolGroups) {
+        return;
+    }
     active_group_case("consumer").await;
 }
 
@@ -505,6 +523,9 @@ async fn active_group_case(protocol: &str) {
 
 #[test]
 fn describing_an_unknown_group_reports_it_per_group() {
+    if !crate::support::has(crate::support::Need::GroupAdmin) {
+        return;
+    }
     let admin = admin();
     let group = unique("never-used");
     let described = ffi::describe_consumer_groups(&admin, std::slice::from_ref(&group), TIMEOUT)

@@ -1,4 +1,6 @@
-//! Integration tests against a real Kafka broker (KRaft), started by `scripts/kafka-dev`.
+//! Integration tests against a real broker started by `scripts/kafka-dev`: Apache Kafka
+//! (KRaft) or a Kafka-compatible flavour, named by `TOPO_TEST_FLAVOUR`. A test that needs
+//! something the flavour lacks returns early through `support::has`, which records it.
 //! Each test works on its own uniquely named topics and groups so tests run in parallel.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

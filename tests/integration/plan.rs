@@ -11,6 +11,9 @@ fn topology(topic: &str, partitions: i32, retention: &str) -> String {
 
 #[test]
 fn out_of_band_config_change_is_drift() {
+    if !crate::support::has(crate::support::Need::TrustworthyConfigSources) {
+        return;
+    }
     let topic = unique("drift");
     let ws = Workspace::new(&topology(&topic, 2, "7d"));
     ws.must(&["apply", "--auto-approve"]);
@@ -29,6 +32,9 @@ fn out_of_band_config_change_is_drift() {
 
 #[test]
 fn stale_saved_plan_is_refused() {
+    if !crate::support::has(crate::support::Need::TrustworthyConfigSources) {
+        return;
+    }
     let topic = unique("stale");
     let ws = Workspace::new(&topology(&topic, 2, "7d"));
     ws.must(&["apply", "--auto-approve"]);
@@ -77,6 +83,9 @@ fn partition_decrease_is_refused_in_the_plan() {
 
 #[test]
 fn server_side_validation_reports_broker_rejections() {
+    if !crate::support::has(crate::support::Need::ValidateOnly) {
+        return;
+    }
     let topic = unique("validate");
     let ws = Workspace::new(&format!(
         "[topics.\"{topic}\"]\npartitions = 1\nreplication_factor = 3\n"

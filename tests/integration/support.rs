@@ -174,11 +174,14 @@ fn describe(topic: &str) -> Vec<rdkafka::admin::ConfigEntry> {
         .entries
 }
 
-/// Explicit (dynamic topic) config overrides of a topic.
+/// Explicit (dynamic topic) config overrides of a topic. A broker whose sources say
+/// "default" for everything (Tansu) lists only the keys set on the topic, so there every
+/// listed key is one.
 pub fn overrides(topic: &str) -> BTreeMap<String, String> {
+    let trusted = !lacks(&flavour()).contains(&Need::TrustworthyConfigSources);
     describe(topic)
         .into_iter()
-        .filter(|e| e.source == rdkafka::admin::ConfigSource::DynamicTopic)
+        .filter(|e| !trusted || e.source == rdkafka::admin::ConfigSource::DynamicTopic)
         .filter_map(|e| e.value.map(|v| (e.name, v)))
         .collect()
 }
@@ -208,9 +211,31 @@ pub fn create_topic(name: &str, partitions: i32, config: &[(&str, &str)]) {
     wait_until(|| self::partitions(name) == Some(partitions as usize));
 }
 
-/// Changes a config out of band with the legacy AlterConfigs call, as a careless tool would.
+/// Changes a config out of band with the legacy AlterConfigs call, as a careless tool would
+/// (with IncrementalAlterConfigs on a broker that has only that: Tansu).
 pub fn alter_config(topic: &str, key: &str, value: &str) {
     let admin = admin();
+    if flavour() == "tansu" {
+        let change = vec![(
+            topic.to_string(),
+            vec![(
+                key.to_string(),
+                topo::cluster::ffi::AlterOp::Set(value.to_string()),
+            )],
+        )];
+        let res = topo::cluster::ffi::incremental_alter_topic_configs(
+            &admin,
+            &change,
+            false,
+            Duration::from_secs(10),
+        )
+        .expect("alter");
+        for (_, r) in res {
+            r.expect("altered");
+        }
+        wait_until(|| config_value(topic, key).as_deref() == Some(value));
+        return;
+    }
     let rt = runtime();
     let mut current = overrides(topic);
     current.insert(key.to_string(), value.to_string());
@@ -301,4 +326,106 @@ pub fn regex_escape(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The broker flavour under test (`TOPO_TEST_FLAVOUR`, as `scripts/test` sets it).
+pub fn flavour() -> String {
+    std::env::var("TOPO_TEST_FLAVOUR")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "kafka-4.4".to_string())
+}
+
+/// Something a test needs from the broker that not every flavour has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// CreatePartitions (Tansu has none).
+    CreatePartitions,
+    /// Writes with `validate_only` that change nothing (Tansu performs them).
+    ValidateOnly,
+    /// DescribeConfigs sources that tell a topic override from a default.
+    TrustworthyConfigSources,
+    /// Topic configs as Kafka defines them (retention enforcement, Kafka's key list).
+    KafkaTopicConfigs,
+    /// Group listings and descriptions with Kafka's states and members.
+    GroupAdmin,
+    /// Consumer groups of the KIP-848 `consumer` protocol.
+    ConsumerProtocolGroups,
+    /// Log end offsets that count records.
+    ExactOffsets,
+    /// A KRaft controller, whose request limits the test is about.
+    KraftController,
+    /// CreateTopics refuses a replication factor above the broker count.
+    ReplicationFactorCheck,
+    /// A config key Kafka 4.x added (`max.decompressed.message.bytes`, ...).
+    Kafka4Keys,
+}
+
+impl Need {
+    fn reason(self) -> &'static str {
+        match self {
+            Need::CreatePartitions => "the broker has no CreatePartitions",
+            Need::ValidateOnly => "the broker ignores validate_only",
+            Need::TrustworthyConfigSources => "the broker reports every config as a default",
+            Need::KafkaTopicConfigs => "the broker does not implement Kafka's topic configs",
+            Need::GroupAdmin => {
+                "the broker's group listings and descriptions lack Kafka's states and members"
+            }
+            Need::ConsumerProtocolGroups => "the broker has no KIP-848 consumer groups",
+            Need::ExactOffsets => "the broker's log end offsets do not count records",
+            Need::KraftController => {
+                "the broker has no KRaft controller (and creates 450 topics slower than the timeout)"
+            }
+            Need::ReplicationFactorCheck => "the broker accepts any replication factor",
+            Need::Kafka4Keys => "the broker predates Kafka 4.0's topic configs",
+        }
+    }
+}
+
+/// What each flavour that `scripts/kafka-dev` starts lacks, as running this suite on it
+/// showed.
+pub fn lacks(flavour: &str) -> &'static [Need] {
+    match flavour {
+        "tansu" => &[
+            Need::CreatePartitions,
+            Need::ValidateOnly,
+            Need::TrustworthyConfigSources,
+            Need::KafkaTopicConfigs,
+            Need::GroupAdmin,
+            Need::ConsumerProtocolGroups,
+            Need::ExactOffsets,
+            Need::KraftController,
+            Need::ReplicationFactorCheck,
+            Need::Kafka4Keys,
+        ],
+        "kafka-3.9" | "kafka-3.7" => &[Need::Kafka4Keys, Need::ConsumerProtocolGroups],
+        _ => &[],
+    }
+}
+
+/// Whether the flavour under test has `need`. When it has not, the calling test should
+/// return at once: this records the test, the flavour and why in `TOPO_TEST_SKIP_LOG`
+/// (which `scripts/test` lists) and on stderr, so nothing is left out silently.
+pub fn has(need: Need) -> bool {
+    let flavour = flavour();
+    if !lacks(&flavour).contains(&need) {
+        return true;
+    }
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("unnamed test")
+        .to_string();
+    let line = format!("{test}\t{}\n", need.reason());
+    eprint!("TOPO-SKIP {flavour} {line}");
+    if let Ok(path) = std::env::var("TOPO_TEST_SKIP_LOG") {
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = f.write_all(line.as_bytes());
+        }
+    }
+    false
 }
