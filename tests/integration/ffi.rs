@@ -47,6 +47,22 @@ async fn create_topic(admin: &AdminClient<DefaultClientContext>, name: &str, par
     for result in results {
         result.expect("topic created");
     }
+    // The controller has the topic; the broker answering DescribeConfigs may list its
+    // entries only a moment later.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let described = admin
+            .describe_configs([&ResourceSpecifier::Topic(name)], &AdminOptions::new())
+            .await;
+        let listed = described
+            .ok()
+            .and_then(|r| r.into_iter().next())
+            .and_then(Result::ok);
+        if listed.is_some_and(|r| !r.entries.is_empty()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn delete_topics(admin: &AdminClient<DefaultClientContext>, names: &[&str]) {
