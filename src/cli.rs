@@ -37,14 +37,32 @@ pub struct Cli {
 
 #[derive(Debug, Args, Clone)]
 pub struct FileArgs {
-    /// Topology file.
+    /// Topology file, or a directory of them (every *.toml in it); repeatable. Several
+    /// files make one topology (docs/environments.md).
     #[arg(
         short = 'f',
         long = "file",
         default_value = "topology.toml",
         value_name = "PATH"
     )]
-    pub file: PathBuf,
+    pub file: Vec<PathBuf>,
+    /// Environment to use, from the file's [environments]; `all` plans every one.
+    #[arg(long = "env", env = "TOPO_ENV", value_name = "NAME")]
+    pub env: Option<String>,
+}
+
+/// `--target KIND:NAME`: restricts plan and apply to these resources and their
+/// dependencies.
+#[derive(Debug, Args, Clone)]
+pub struct TargetArgs {
+    /// Only this resource and what it depends on (topic:NAME, group:NAME; globs allowed;
+    /// repeatable). The plan is marked partial.
+    #[arg(long = "target", value_name = "KIND:NAME", value_parser = parse_target)]
+    pub targets: Vec<crate::spec::Target>,
+}
+
+fn parse_target(text: &str) -> Result<crate::spec::Target, String> {
+    text.parse()
 }
 
 #[derive(Debug, Args, Clone)]
@@ -115,6 +133,8 @@ pub enum Command {
         /// Also ask the broker to validate creates and config changes (validate_only).
         #[arg(long)]
         validate: bool,
+        #[command(flatten)]
+        target: TargetArgs,
     },
     /// Carry out the plan: create topics, change configs and partitions, commit group
     /// offsets, delete what policy allows.
@@ -132,6 +152,8 @@ pub enum Command {
         /// Do not ask for confirmation.
         #[arg(long)]
         auto_approve: bool,
+        #[command(flatten)]
+        target: TargetArgs,
     },
     /// Check the topology file without contacting any cluster.
     Validate {
@@ -191,6 +213,10 @@ pub enum Command {
         /// Write here instead of standard output.
         #[arg(short = 'o', long, value_name = "PATH")]
         output: Option<PathBuf>,
+        /// Describe the cluster as environment NAME of the -f file: append how it differs
+        /// as an [environments.NAME] section (to the file itself unless -o is given).
+        #[arg(long = "env", value_name = "NAME", requires = "file")]
+        env: Option<String>,
     },
     /// Print shell completions.
     Completions {

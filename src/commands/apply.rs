@@ -6,24 +6,32 @@ use std::path::Path;
 
 use super::output::print_plan;
 use super::session;
+use super::topology;
 use crate::apply::{self, Outcome, Reporter};
 use crate::cli::{ClusterArgs, FileArgs, Format};
 use crate::cluster::{self, Connection, ReadRequest};
 use crate::diff;
 use crate::error::{Error, Status};
 use crate::plan::{Action, Plan};
+use crate::spec::Target;
 
 /// `topo apply [PLAN]`: a saved plan when given, else a freshly computed one.
 pub async fn run(
     saved: Option<&Path>,
     file: &FileArgs,
     args: &ClusterArgs,
+    targets: &[Target],
     auto_approve: bool,
 ) -> Result<Status, Error> {
     match saved {
+        Some(_) if !targets.is_empty() => Err(Error::Usage(
+            "a saved plan applies exactly what it holds; give --target to `topo plan --out` \
+             instead"
+                .into(),
+        )),
         Some(path) => apply_saved(path, file, args, auto_approve).await,
         None => {
-            let (conn, plan) = session::compute_plan(file, args).await?;
+            let (conn, plan) = session::compute_plan(file, args, targets).await?;
             let result = review_and_execute(&conn, &plan, auto_approve).await;
             conn.leave();
             result
@@ -74,9 +82,18 @@ async fn apply_saved(
         });
     }
     // The saved plan holds no credentials: client settings (TLS, SASL) come from the
-    // topology file when it is there, as they did when the plan was made.
-    let desired = if file.file.exists() {
-        Some(session::load_topology(&file.file)?)
+    // topology file when it is there, in the plan's environment, as they did when the
+    // plan was made.
+    if let (Some(given), Some(planned)) = (file.env.as_deref(), plan.environment.as_deref()) {
+        if given != planned {
+            return Err(Error::Usage(format!(
+                "the saved plan is for environment {planned}, not {given}"
+            )));
+        }
+    }
+    let desired = if file.file.iter().all(|p| p.exists()) {
+        let env = plan.environment.as_deref().or(file.env.as_deref());
+        Some(topology::load_env(file, env)?.desired)
     } else {
         None
     };

@@ -5,11 +5,114 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use super::topology;
+use crate::cli::{ClusterArgs, FileArgs};
 use crate::cluster::{Connection, ReadRequest, Settings};
 use crate::diff::{self, DiffContext};
 use crate::error::{Error, Status};
 use crate::model::{is_internal_topic, LiveState, ScopePattern};
+use crate::plan::Op;
 use crate::render::topology::to_toml;
+use crate::spec;
+
+/// `topo import --env NAME -f BASE`: appends how the cluster differs from BASE as an
+/// `[environments.NAME]` section, after checking that the result loads and that planning
+/// it against this cluster changes nothing but creating what the cluster lacks.
+pub async fn run_environment(
+    path: &Path,
+    env: &str,
+    args: &ClusterArgs,
+    output: Option<&Path>,
+) -> Result<Status, Error> {
+    let base_file = FileArgs {
+        file: vec![path.to_path_buf()],
+        env: None,
+    };
+    if topology::environments(&base_file)?.iter().any(|e| e == env) {
+        return Err(Error::Usage(format!(
+            "{} already declares environment {env}; remove its section to import it again",
+            path.display()
+        )));
+    }
+    let (text, has_environments, base) = topology::load_base(path)?;
+    // The cluster to describe: --bootstrap-servers, else KAFKA_BOOTSTRAP_SERVERS; never
+    // the base file's own [cluster], which is the other environment.
+    let bootstrap = args
+        .bootstrap_servers
+        .clone()
+        .or_else(|| {
+            std::env::var("KAFKA_BOOTSTRAP_SERVERS")
+                .ok()
+                .filter(|s| !s.is_empty())
+        })
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "import --env {env}: name the cluster with --bootstrap-servers HOST:PORT"
+            ))
+        })?;
+    let conn = Connection::connect(Settings {
+        bootstrap: bootstrap.clone(),
+        client: base.cluster.client.clone(),
+        timeout: args.timeout,
+    })?;
+    let request = ReadRequest {
+        topics: base.topics.keys().cloned().collect(),
+        manage: base.policy.manage.clone(),
+        groups: BTreeMap::new(),
+        find_unmanaged_groups: false,
+        config_keys: None,
+    };
+    let live = conn.read(&request).await?;
+    conn.leave();
+    let new_text = spec::with_environment(&text, env, &base, &live, &bootstrap, has_environments);
+
+    let name = path.display().to_string();
+    let files = [spec::SourceFile {
+        name: &name,
+        text: &new_text,
+    }];
+    let loaded = spec::load_files(&files, &|k| std::env::var(k).ok(), Some(env))?;
+    let plan = diff::diff(
+        &loaded.desired,
+        &live,
+        &loaded.desired.policy,
+        &DiffContext::default(),
+    );
+    let is_create = |op: &Op| matches!(op, Op::CreateTopic { .. } | Op::CommitGroupOffsets { .. });
+    let left: Vec<String> = plan
+        .actions
+        .iter()
+        .filter(|a| !is_create(&a.op))
+        .map(|a| a.resource.to_string())
+        .collect();
+    if !left.is_empty() || plan.is_refused() {
+        return Err(Error::Usage(format!(
+            "the imported environment {env} would still change {}; nothing was written",
+            left.join(", ")
+        )));
+    }
+    let target = output.unwrap_or(path);
+    std::fs::write(target, &new_text).map_err(|source| Error::Write {
+        path: target.to_path_buf(),
+        source,
+    })?;
+    let sections = new_text
+        .matches(&format!("[environments.{env}.topics."))
+        .count();
+    let creates = plan
+        .actions
+        .iter()
+        .filter(|a| matches!(a.op, Op::CreateTopic { .. }))
+        .count();
+    eprintln!(
+        "Imported environment {env} from {bootstrap} into {}: {sections} topic section{} of \
+         overrides; {creates} declared topic{} missing on that cluster.",
+        target.display(),
+        plural(sections),
+        plural(creates)
+    );
+    Ok(Status::Clean)
+}
 
 pub async fn run(
     settings: Settings,

@@ -14,6 +14,7 @@ mod plan;
 mod schema;
 pub mod session;
 mod status;
+mod topology;
 mod validate;
 
 use crate::cli::{self, Command};
@@ -55,6 +56,7 @@ pub fn run(command: Command) -> Result<Status, Error> {
             out,
             detailed_exitcode,
             validate,
+            target,
         } => {
             let opts = plan::PlanOpts {
                 format,
@@ -63,14 +65,30 @@ pub fn run(command: Command) -> Result<Status, Error> {
                 detailed_exitcode,
                 validate,
             };
-            session::block_on(plan::run(&file, &cluster, &opts))
+            if file.env.as_deref() == Some(topology::ALL) {
+                session::block_on(plan::run_every_environment(
+                    &file,
+                    &cluster,
+                    &target.targets,
+                    &opts,
+                ))
+            } else {
+                session::block_on(plan::run(&file, &cluster, &target.targets, &opts))
+            }
         }
         Command::Apply {
             plan,
             file,
             cluster,
             auto_approve,
-        } => session::block_on(apply::run(plan.as_deref(), &file, &cluster, auto_approve)),
+            target,
+        } => session::block_on(apply::run(
+            plan.as_deref(),
+            &file,
+            &cluster,
+            &target.targets,
+            auto_approve,
+        )),
         Command::Status { file, cluster } => session::block_on(status::run(&file, &cluster)),
         Command::Import {
             cluster,
@@ -78,6 +96,30 @@ pub fn run(command: Command) -> Result<Status, Error> {
             include,
             exclude,
             output,
+            env: Some(env),
+        } => {
+            if !include.is_empty() || !exclude.is_empty() {
+                return Err(Error::Usage(
+                    "import --env describes the topics of the base file; --include and \
+                     --exclude do not apply"
+                        .into(),
+                ));
+            }
+            let path = file.ok_or_else(|| Error::Usage("--env needs -f BASE_FILE".into()))?;
+            session::block_on(import::run_environment(
+                &path,
+                &env,
+                &cluster,
+                output.as_deref(),
+            ))
+        }
+        Command::Import {
+            cluster,
+            file,
+            include,
+            exclude,
+            output,
+            env: None,
         } => {
             let desired = file.as_deref().map(session::load_topology).transpose()?;
             let settings = session::settings(desired.as_ref(), &cluster);

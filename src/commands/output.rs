@@ -23,7 +23,14 @@ pub fn terminal_width() -> Option<u16> {
 
 /// Prints the plan in `format`, or its summary table.
 pub fn print_plan(plan: &Plan, format: Format, summary: bool) {
-    let text = if summary {
+    let text = plan_text(plan, format, summary);
+    let mut out = anstream::stdout();
+    let _ = writeln!(out, "{}", text.trim_end());
+}
+
+/// The plan in `format`, or its summary table, as printed.
+pub fn plan_text(plan: &Plan, format: Format, summary: bool) -> String {
+    if summary {
         render::summary_table(plan)
     } else {
         match format {
@@ -37,7 +44,5 @@ pub fn print_plan(plan: &Plan, format: Format, summary: bool) {
             Format::Markdown => render::markdown(plan),
             Format::Prometheus => render::prometheus(plan),
         }
-    };
-    let mut out = anstream::stdout();
-    let _ = writeln!(out, "{}", text.trim_end());
+    }
 }

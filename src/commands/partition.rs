@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::output::terminal_width;
 use super::session;
+use super::topology;
 use crate::cli::{ClusterArgs, FileArgs};
 use crate::cluster::Connection;
 use crate::error::{Error, Status};
@@ -140,7 +141,7 @@ fn live_count(
     file: &FileArgs,
     cluster: &ClusterArgs,
 ) -> Result<(Partitioner, i32, String), Error> {
-    let desired = session::load_topology(&file.file)?;
+    let desired = topology::load(file)?.desired;
     let declared = desired.topics.get(topic);
     let conn = Connection::connect(session::settings(Some(&desired), cluster))?;
     let live = conn.topic_partitions()?;
@@ -154,7 +155,7 @@ fn live_count(
     if declared.is_none() {
         eprintln!(
             "note: topic \"{topic}\" is not declared in {}; using its live partition count",
-            file.file.display()
+            topology::display_name(&file.file)
         );
     }
     if let Some(note) = count_note(topic, declared.map(|t| t.partitions), n) {

@@ -1,15 +1,18 @@
 //! `topo plan`: reads the cluster, prints what apply would change, optionally saves the
 //! plan and, with `--validate`, asks the broker to check the writes without making them.
 
+use std::io::Write;
 use std::path::PathBuf;
 
-use super::output::print_plan;
+use super::output::{plan_text, print_plan};
 use super::session;
+use super::topology;
 use crate::cli::{ClusterArgs, FileArgs, Format};
 use crate::cluster::{ClusterError, Connection, ItemResults};
 use crate::error::{Error, Status};
 use crate::plan::{Op, Plan, Refusal, RefusalKind, Resource};
 use crate::render;
+use crate::spec::Target;
 
 /// `topo plan`'s flags beyond the file and the cluster, free of clap types.
 pub struct PlanOpts {
@@ -20,8 +23,13 @@ pub struct PlanOpts {
     pub validate: bool,
 }
 
-pub async fn run(file: &FileArgs, args: &ClusterArgs, opts: &PlanOpts) -> Result<Status, Error> {
-    let (conn, mut plan) = session::compute_plan(file, args).await?;
+pub async fn run(
+    file: &FileArgs,
+    args: &ClusterArgs,
+    targets: &[Target],
+    opts: &PlanOpts,
+) -> Result<Status, Error> {
+    let (conn, mut plan) = session::compute_plan(file, args, targets).await?;
     if opts.validate {
         broker_check(&conn, &mut plan).await?;
     }
@@ -47,6 +55,97 @@ pub async fn run(file: &FileArgs, args: &ClusterArgs, opts: &PlanOpts) -> Result
     } else {
         Status::Clean
     })
+}
+
+/// `topo plan --env all`: each environment planned against its own cluster and printed
+/// as one report (Markdown: one document for one pull-request comment; JSON: an array of
+/// plans); the exit code covers them all.
+pub async fn run_every_environment(
+    file: &FileArgs,
+    args: &ClusterArgs,
+    targets: &[Target],
+    opts: &PlanOpts,
+) -> Result<Status, Error> {
+    if opts.out.is_some() || opts.validate || opts.summary {
+        return Err(Error::Usage(
+            "--env all prints one report; --out, --validate and --summary take one environment"
+                .into(),
+        ));
+    }
+    if args.bootstrap_servers.is_some() {
+        return Err(Error::Usage(
+            "--env all reads each environment's own [cluster]; drop --bootstrap-servers".into(),
+        ));
+    }
+    let names = topology::environments(file)?;
+    if names.is_empty() {
+        return Err(Error::Usage(format!(
+            "--env all: {} declares no environments",
+            topology::display_name(&file.file)
+        )));
+    }
+    let mut plans = Vec::new();
+    let mut failed = Vec::new();
+    let mut sections = Vec::new();
+    for name in &names {
+        let outcome = match topology::load_env(file, Some(name)) {
+            Ok(loaded) => session::plan_topology(loaded, args, targets).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok((conn, plan)) => {
+                conn.leave();
+                sections.push(plan_text(&plan, opts.format, false));
+                plans.push(plan);
+            }
+            Err(e) => {
+                let text = e.to_string();
+                sections.push(match opts.format {
+                    Format::Markdown => {
+                        format!("### topo plan · env `{name}`\n\n**failed:**\n\n```\n{text}\n```\n")
+                    }
+                    _ => format!("env {name}: error: {text}\n"),
+                });
+                failed.push(name.clone());
+            }
+        }
+    }
+    let text = match opts.format {
+        Format::Json => {
+            let docs: Vec<serde_json::Value> = plans
+                .iter()
+                .filter_map(|p| serde_json::from_str(&render::json(p)).ok())
+                .collect();
+            serde_json::to_string_pretty(&docs).unwrap_or_default()
+        }
+        Format::Markdown => format!(
+            "## topo plan · {} · every environment ({})\n\n{}",
+            topology::display_name(&file.file),
+            names.join(", "),
+            sections.join("\n---\n\n")
+        ),
+        _ => sections.join("\n"),
+    };
+    let mut out = anstream::stdout();
+    let _ = writeln!(out, "{}", text.trim_end());
+    if let Some(first) = failed.first() {
+        return Err(Error::Usage(format!(
+            "{} of {} environments failed (first: {first}); see above",
+            failed.len(),
+            names.len()
+        )));
+    }
+    let refused: usize = plans.iter().map(|p| p.refused.len()).sum();
+    if refused > 0 {
+        return Err(Error::Refused(refused));
+    }
+    Ok(
+        if opts.detailed_exitcode && plans.iter().any(Plan::has_drift) {
+            Status::Changes
+        } else {
+            Status::Clean
+        },
+    )
 }
 
 /// `--validate`: asks the broker to check creates, partition changes and config changes

@@ -10,13 +10,14 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::Path;
 
+use super::topology;
 use crate::cli::{ClusterArgs, FileArgs};
 use crate::cluster::{self, Connection, ReadRequest};
 use crate::diff::{self, DiffContext};
 use crate::error::Error;
 use crate::model::DesiredState;
-use crate::plan::{Plan, Scope};
-use crate::spec;
+use crate::plan::{Partial, Plan, Scope};
+use crate::spec::{self, Target};
 
 /// The address used when neither the flag, the file nor the environment names one: the
 /// local development broker's external port (scripts/kafka-dev, docker-compose.yml).
@@ -58,7 +59,7 @@ pub fn load_topology(path: &Path) -> Result<DesiredState, Error> {
 /// token of the file at once (about 50 MB for a 10,000-topic file) and glibc keeps freed
 /// memory resident, so without a trim that peak would stay for the whole run and add to
 /// the broker read's own peak. Elsewhere this is a no-op.
-fn release_free_heap() {
+pub(super) fn release_free_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only releases memory the allocator holds free; no live
     // allocation moves or changes.
@@ -129,15 +130,18 @@ pub fn read_request(desired: &DesiredState, scope: &Scope) -> ReadRequest {
 /// Effective values `topo status` shows even where the file does not declare them.
 const STATUS_KEYS: [&str; 3] = ["cleanup.policy", "retention.bytes", "retention.ms"];
 
-/// Loads sample keys for topics that name a keys file, relative to the topology file.
-fn sample_keys(
-    desired: &DesiredState,
-    topology: &Path,
-) -> Result<BTreeMap<String, Vec<String>>, Error> {
-    let base = topology.parent().unwrap_or(Path::new("."));
+/// Loads sample keys for topics that name a keys file, relative to the file declaring
+/// the topic.
+fn sample_keys(desired: &DesiredState, dir: &Path) -> Result<BTreeMap<String, Vec<String>>, Error> {
     let mut out = BTreeMap::new();
     for t in desired.topics.values() {
         if let Some(file) = &t.keys_file {
+            let base = desired
+                .origins
+                .topics
+                .get(&t.name)
+                .and_then(|o| Path::new(&o.file).parent().map(Path::to_path_buf))
+                .unwrap_or_else(|| dir.to_path_buf());
             let path = base.join(file);
             let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
                 path: path.clone(),
@@ -157,15 +161,35 @@ fn sample_keys(
 pub async fn compute_plan(
     file: &FileArgs,
     args: &ClusterArgs,
+    targets: &[Target],
 ) -> Result<(Connection, Plan), Error> {
-    let desired = load_topology(&file.file)?;
+    plan_topology(topology::load(file)?, args, targets).await
+}
+
+/// Plans one loaded topology (one environment), restricted to `targets` when given.
+pub async fn plan_topology(
+    topology: topology::Topology,
+    args: &ClusterArgs,
+    targets: &[Target],
+) -> Result<(Connection, Plan), Error> {
+    let desired = if targets.is_empty() {
+        topology.desired
+    } else {
+        spec::restrict(&topology.desired, targets).map_err(|e| Error::Usage(e.to_string()))?
+    };
     let ctx = DiffContext {
-        topology: file.file.display().to_string(),
-        sample_keys: sample_keys(&desired, &file.file)?,
+        topology: topology.name.clone(),
+        sample_keys: sample_keys(&desired, &topology.dir)?,
     };
     let conn = Connection::connect(settings(Some(&desired), args))?;
     let scope = diff::scope_of(&desired, &desired.policy);
     let live = conn.read(&read_request(&desired, &scope)).await?;
-    let plan = diff::diff(&desired, &live, &desired.policy, &ctx);
+    let mut plan = diff::diff(&desired, &live, &desired.policy, &ctx);
+    plan.environment = topology.environment;
+    if !targets.is_empty() {
+        plan.partial = Some(Partial {
+            targets: targets.iter().map(ToString::to_string).collect(),
+        });
+    }
     Ok((conn, plan))
 }

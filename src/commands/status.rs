@@ -3,13 +3,14 @@
 
 use super::output::terminal_width;
 use super::session;
+use super::topology;
 use crate::cli::{ClusterArgs, FileArgs};
 use crate::cluster::{Connection, ReadRequest};
 use crate::error::{Error, Status};
 use crate::render::status::{counted_partitions, render_status};
 
 pub async fn run(file: &FileArgs, cluster: &ClusterArgs) -> Result<Status, Error> {
-    let desired = session::load_topology(&file.file)?;
+    let desired = topology::load(file)?.desired;
     let conn = Connection::connect(session::settings(Some(&desired), cluster))?;
     let scope = crate::diff::scope_of(&desired, &desired.policy);
     // Status lists undeclared consumers of managed topics even for a file of topics only.

@@ -1,18 +1,42 @@
-//! `topo validate`: checks the topology file without contacting any cluster.
+//! `topo validate`: checks the topology without contacting any cluster, in every
+//! environment it declares (or the one `--env` names).
 
-use super::session;
+use super::topology;
 use crate::cli::FileArgs;
 use crate::error::{Error, Status};
+use crate::model::DesiredState;
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn counts(d: &DesiredState) -> String {
+    format!(
+        "{}, {}",
+        plural(d.topics.len(), "topic", "topics"),
+        plural(d.groups.len(), "group", "groups")
+    )
+}
 
 pub fn run(file: &FileArgs) -> Result<Status, Error> {
-    let loaded = session::load_topology(&file.file)?;
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    println!(
-        "{}: valid ({}, {})",
-        file.file.display(),
-        plural(loaded.topics.len(), "topic", "topics"),
-        plural(loaded.groups.len(), "group", "groups")
-    );
+    let name = topology::display_name(&file.file);
+    if let Some(env) = file.env.as_deref().filter(|e| *e != topology::ALL) {
+        let loaded = topology::load_env(file, Some(env))?;
+        println!("{name}: valid in {env} ({})", counts(&loaded.desired));
+        return Ok(Status::Clean);
+    }
+    let validated = topology::validate(file)?;
+    match validated.environments.as_slice() {
+        [(None, desired)] => println!("{name}: valid ({})", counts(desired)),
+        all => {
+            println!(
+                "{name}: valid in {}",
+                plural(all.len(), "environment", "environments")
+            );
+            for (env, desired) in all {
+                println!("  {}: {}", env.as_deref().unwrap_or("-"), counts(desired));
+            }
+        }
+    }
     Ok(Status::Clean)
 }

@@ -7,6 +7,7 @@
 mod apply;
 mod broker;
 mod drift;
+mod environments;
 mod ffi;
 mod groups;
 mod import;
