@@ -226,7 +226,7 @@ pub enum Command {
 }
 
 /// Shell completion script for `topo`.
-pub fn completions(shell: Shell) -> String {
+pub(crate) fn completions(shell: Shell) -> String {
     use clap::CommandFactory;
     let mut cmd = Cli::command();
     let mut buf = Vec::new();
@@ -239,7 +239,7 @@ pub fn completions(shell: Shell) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-pub fn to_partitioner(p: PartitionerArg) -> crate::partition::Partitioner {
+pub(crate) fn to_partitioner(p: PartitionerArg) -> crate::partition::Partitioner {
     match p {
         PartitionerArg::Md5 => crate::partition::Partitioner::Md5,
         PartitionerArg::Murmur2 => crate::partition::Partitioner::Murmur2,

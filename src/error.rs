@@ -46,14 +46,14 @@ pub enum Error {
 
 impl Error {
     /// Errors whose text already carries its own `error:` labels (located diagnostics).
-    pub fn is_self_describing(&self) -> bool {
+    pub(crate) fn is_self_describing(&self) -> bool {
         matches!(self, Error::Spec(_))
     }
 }
 
 /// How a successful command ended, for `--detailed-exitcode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub(crate) enum Status {
     /// Done; nothing left to report.
     Clean,
     /// The plan has changes or drift and the caller asked for a detailed exit code.
@@ -62,7 +62,7 @@ pub enum Status {
 
 /// The only place exit codes are decided: 0 success, 2 changes present (detailed mode),
 /// 1 every error or refusal.
-pub fn exit_code(result: &Result<Status, Error>) -> i32 {
+pub(crate) fn exit_code(result: &Result<Status, Error>) -> i32 {
     match result {
         Ok(Status::Clean) => 0,
         Ok(Status::Changes) => 2,

@@ -16,4 +16,4 @@ pub mod partition;
 pub mod plan;
 pub mod render;
 pub mod spec;
-pub mod units;
+pub(crate) mod units;

@@ -1,4 +1,4 @@
-//! Entry point: parses arguments, runs the command, prints its error, exits with its code.
+//! Entry point: parses arguments, runs the command, exits with its code.
 
 use clap::Parser;
 
@@ -12,11 +12,5 @@ fn main() {
             std::process::exit(code);
         }
     };
-    let result = topo::commands::run(cli.command);
-    match &result {
-        Err(e) if e.is_self_describing() => eprintln!("{e}"),
-        Err(e) => eprintln!("error: {e}"),
-        Ok(_) => {}
-    }
-    std::process::exit(topo::error::exit_code(&result));
+    std::process::exit(topo::commands::execute(cli.command));
 }

@@ -32,27 +32,19 @@ impl Partitioner {
     /// The scheme assumed when a topic names a key but no partitioner: the ingestion
     /// service's md5 scheme. Every modulo scheme moves the same share of keys on a
     /// partition change, so only per-key answers depend on this choice.
-    pub const DEFAULT: Partitioner = Partitioner::Md5;
+    pub(crate) const DEFAULT: Partitioner = Partitioner::Md5;
 
     /// Every partitioner, in a fixed order so listings and reports are stable.
-    pub const ALL: [Partitioner; 3] = [Partitioner::Md5, Partitioner::Murmur2, Partitioner::Crc32];
+    pub(crate) const ALL: [Partitioner; 3] =
+        [Partitioner::Md5, Partitioner::Murmur2, Partitioner::Crc32];
 
     /// The name used in configuration and on the command line; the same
     /// spelling serde uses.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Partitioner::Md5 => "md5",
             Partitioner::Murmur2 => "murmur2",
             Partitioner::Crc32 => "crc32",
-        }
-    }
-
-    /// A one-line description naming the producer this partitioner matches.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Partitioner::Md5 => "md5 (big-endian digest mod N, as the ingestion service)",
-            Partitioner::Murmur2 => "murmur2 (Kafka Java clients' default)",
-            Partitioner::Crc32 => "crc32 (librdkafka's consistent partitioner)",
         }
     }
 }
@@ -110,7 +102,11 @@ fn reduce(hash: u128, partitions: u32) -> i32 {
 }
 
 /// The partition `key` lands on under `p` with `partitions` partitions.
-pub fn partition_for(p: Partitioner, key: &[u8], partitions: i32) -> Result<i32, PartitionError> {
+pub(crate) fn partition_for(
+    p: Partitioner,
+    key: &[u8],
+    partitions: i32,
+) -> Result<i32, PartitionError> {
     match p {
         Partitioner::Md5 => md5_partition(key, partitions),
         Partitioner::Murmur2 => murmur2_partition(key, partitions),
@@ -134,7 +130,7 @@ pub fn md5_partition(key: &[u8], partitions: i32) -> Result<i32, PartitionError>
 ///
 /// Java computes this in wrapping `int` arithmetic with unsigned shifts; doing
 /// it in `u32` and reinterpreting the bits at the end gives the same value.
-pub fn murmur2(key: &[u8]) -> i32 {
+pub(crate) fn murmur2(key: &[u8]) -> i32 {
     const SEED: u32 = 0x9747_b28c;
     const M: u32 = 0x5bd1_e995;
     const R: u32 = 24;
@@ -217,7 +213,7 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 /// is `min / lcm`. Going 6 -> 8 moves 0.75 of the keys; doubling moves half.
 /// The lcm is computed in `u64` because the product of two `i32` counts can
 /// exceed 32 bits.
-pub fn moved_share(from: i32, to: i32) -> Result<f64, PartitionError> {
+pub(crate) fn moved_share(from: i32, to: i32) -> Result<f64, PartitionError> {
     let a = u64::from(positive(from)?);
     let b = u64::from(positive(to)?);
     let lcm = a / gcd(a, b) * b;
@@ -227,7 +223,7 @@ pub fn moved_share(from: i32, to: i32) -> Result<f64, PartitionError> {
 }
 
 /// How many moved keys [`key_moves`] keeps as examples.
-pub const MAX_MOVE_EXAMPLES: usize = 5;
+pub(crate) const MAX_MOVE_EXAMPLES: usize = 5;
 
 /// The effect of a partition-count change on a concrete list of keys.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -243,7 +239,7 @@ pub struct KeyMoves {
 
 impl KeyMoves {
     /// `moved / total`, or 0.0 for an empty list (nothing can move).
-    pub fn share(&self) -> f64 {
+    pub(crate) fn share(&self) -> f64 {
         if self.total == 0 {
             0.0
         } else {
@@ -599,7 +595,6 @@ mod tests {
         for p in Partitioner::ALL {
             assert_eq!(p.to_string(), p.name());
             assert_eq!(p.name().parse::<Partitioner>(), Ok(p));
-            assert!(p.describe().starts_with(p.name()));
         }
         assert_eq!(" MURMUR2 ".parse::<Partitioner>(), Ok(Partitioner::Murmur2));
         assert_eq!(

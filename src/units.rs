@@ -8,13 +8,13 @@
 use std::time::Duration;
 
 /// Parses a duration like `"7d"`, `"36h"`, `"1h 30m"`, `"500ms"` into milliseconds.
-pub fn parse_duration_ms(text: &str) -> Result<i64, String> {
+pub(crate) fn parse_duration_ms(text: &str) -> Result<i64, String> {
     let d: Duration = humantime::parse_duration(text.trim()).map_err(|e| e.to_string())?;
     i64::try_from(d.as_millis()).map_err(|_| format!("duration `{text}` is too large"))
 }
 
 /// Parses a size like `"1GiB"`, `"512 MiB"`, `"10MB"` into bytes.
-pub fn parse_size_bytes(text: &str) -> Result<i64, String> {
+pub(crate) fn parse_size_bytes(text: &str) -> Result<i64, String> {
     let b: bytesize::ByteSize = text.trim().parse().map_err(|e: String| e)?;
     i64::try_from(b.as_u64()).map_err(|_| format!("size `{text}` is too large"))
 }
@@ -29,7 +29,7 @@ const DURATION_UNITS: [(i64, &str); 5] = [
 
 /// Shortest exact human form of a millisecond count: `604800000` → `7d`, `5400000` → `1h30m`.
 /// `-1` means "forever" in Kafka's retention settings.
-pub fn format_duration_ms(ms: i64) -> String {
+pub(crate) fn format_duration_ms(ms: i64) -> String {
     if ms < 0 {
         return "unlimited".to_string();
     }
@@ -56,7 +56,7 @@ const SIZE_UNITS: [(i64, &str); 5] = [
 ];
 
 /// Human form of a byte count: exact binary units where exact, otherwise one decimal.
-pub fn format_size_bytes(bytes: i64) -> String {
+pub(crate) fn format_size_bytes(bytes: i64) -> String {
     if bytes < 0 {
         return "unlimited".to_string();
     }
@@ -73,18 +73,18 @@ pub fn format_size_bytes(bytes: i64) -> String {
 }
 
 /// Whether a config key holds milliseconds (by Kafka's naming convention).
-pub fn is_duration_key(key: &str) -> bool {
+pub(crate) fn is_duration_key(key: &str) -> bool {
     key.ends_with(".ms")
 }
 
 /// Whether a config key holds a byte count (by Kafka's naming convention).
-pub fn is_size_key(key: &str) -> bool {
+pub(crate) fn is_size_key(key: &str) -> bool {
     key.ends_with(".bytes") || key == "max.message.bytes"
 }
 
 /// Human form of a stored value when its key has a unit, e.g. `("retention.ms", "604800000")`
 /// → `Some("7d")`.
-pub fn humanize(key: &str, value: &str) -> Option<String> {
+pub(crate) fn humanize(key: &str, value: &str) -> Option<String> {
     let n: i64 = value.trim().parse().ok()?;
     if is_duration_key(key) {
         Some(format_duration_ms(n))

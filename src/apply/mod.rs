@@ -14,12 +14,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::model::{ConfigMap, OffsetPolicy};
 use crate::plan::{Action, Op, Phase, Plan};
 
-pub use crate::cluster::ItemResults;
+pub(crate) use crate::cluster::ItemResults;
 
 /// The broker operations apply needs, in domain types. `cluster::Connection` implements it;
 /// tests may use a fake to exercise ordering and failure handling.
 #[allow(async_fn_in_trait)]
-pub trait ClusterOps {
+pub(crate) trait ClusterOps {
     /// Creates the topics; `progress` hears `(shown, topics)` as the cluster shows them.
     async fn create_topics(
         &self,
@@ -49,16 +49,15 @@ pub trait ClusterOps {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Done,
     Failed(String),
-    NotAttempted,
     /// Not attempted because it depends on a resource whose action failed: why.
     Skipped(String),
 }
 
 /// Receives progress as it happens; the shell prints lines or drives a progress bar.
-pub trait Reporter {
+pub(crate) trait Reporter {
     fn phase_started(&mut self, _phase: Phase, _actions: usize) {}
     /// After a write, while the cluster catches up: `ready` of `wanted` resources show.
     fn waiting(&mut self, _phase: Phase, _ready: usize, _wanted: usize) {}
@@ -67,46 +66,41 @@ pub trait Reporter {
 
 /// What happened to each action, in plan order.
 #[derive(Debug, Clone, Default)]
-pub struct ApplyReport {
+pub(crate) struct ApplyReport {
     pub results: Vec<(Action, Outcome)>,
 }
 
 impl ApplyReport {
-    pub fn failed(&self) -> usize {
+    pub(crate) fn failed(&self) -> usize {
         self.results
             .iter()
             .filter(|(_, o)| matches!(o, Outcome::Failed(_)))
             .count()
     }
 
-    pub fn succeeded(&self) -> bool {
+    pub(crate) fn succeeded(&self) -> bool {
         self.results.iter().all(|(_, o)| *o == Outcome::Done)
     }
 
-    /// Every result once, grouped by outcome: failed, skipped, not attempted, done (the
+    /// Every result once, grouped by outcome: failed, skipped, done (the
     /// groups a reader acts on first), each in plan order; empty groups are left out.
-    pub fn grouped(&self) -> Vec<(OutcomeKind, Vec<&(Action, Outcome)>)> {
-        [
-            OutcomeKind::Failed,
-            OutcomeKind::Skipped,
-            OutcomeKind::NotAttempted,
-            OutcomeKind::Done,
-        ]
-        .into_iter()
-        .map(|kind| {
-            let results: Vec<_> = self
-                .results
-                .iter()
-                .filter(|(_, o)| o.kind() == kind)
-                .collect();
-            (kind, results)
-        })
-        .filter(|(_, results)| !results.is_empty())
-        .collect()
+    pub(crate) fn grouped(&self) -> Vec<(OutcomeKind, Vec<&(Action, Outcome)>)> {
+        [OutcomeKind::Failed, OutcomeKind::Skipped, OutcomeKind::Done]
+            .into_iter()
+            .map(|kind| {
+                let results: Vec<_> = self
+                    .results
+                    .iter()
+                    .filter(|(_, o)| o.kind() == kind)
+                    .collect();
+                (kind, results)
+            })
+            .filter(|(_, results)| !results.is_empty())
+            .collect()
     }
 
     /// Distinct resources per category among completed actions, as the plan counts them.
-    pub fn counts(&self) -> (usize, usize, usize) {
+    pub(crate) fn counts(&self) -> (usize, usize, usize) {
         let mut sets: [BTreeSet<&crate::plan::Resource>; 3] = Default::default();
         for (a, o) in &self.results {
             if *o == Outcome::Done {
@@ -124,19 +118,17 @@ impl ApplyReport {
 
 /// An outcome without its reason, for grouping and counting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutcomeKind {
+pub(crate) enum OutcomeKind {
     Done,
     Failed,
-    NotAttempted,
     Skipped,
 }
 
 impl Outcome {
-    pub fn kind(&self) -> OutcomeKind {
+    pub(crate) fn kind(&self) -> OutcomeKind {
         match self {
             Outcome::Done => OutcomeKind::Done,
             Outcome::Failed(_) => OutcomeKind::Failed,
-            Outcome::NotAttempted => OutcomeKind::NotAttempted,
             Outcome::Skipped(_) => OutcomeKind::Skipped,
         }
     }
@@ -149,7 +141,7 @@ pub enum ApplyError {
 }
 
 /// Executes the plan's actions in phase order. Refused plans are rejected before any write.
-pub async fn apply<C: ClusterOps, R: Reporter>(
+pub(crate) async fn apply<C: ClusterOps, R: Reporter>(
     plan: &Plan,
     cluster: &C,
     reporter: &mut R,

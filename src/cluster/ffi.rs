@@ -6,8 +6,12 @@
 //! and copies only the entries the caller keeps.
 //!
 //! This module owns the crate's unsafe boundary towards the librdkafka C API
-//! and exposes only safe functions that take a timeout and return plain Rust
-//! values. It upholds these invariants:
+//! and exposes only safe, crate-private functions that take a timeout and
+//! return plain Rust values. Every call goes through one helper,
+//! [`AdminCall`], which owns the submit → wait → result-extraction sequence;
+//! a call supplies only its request objects (and the [`Submit`] shape of its
+//! enqueue function) and the conversion of each result item. It upholds these
+//! invariants:
 //!
 //! - Ownership: every librdkafka object created here (admin options, the
 //!   private result queue, the result event, config resources, partition
@@ -31,6 +35,7 @@
 
 use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
+use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
 use std::time::{Duration, Instant};
 
@@ -43,7 +48,7 @@ use crate::model::ConfigSource;
 
 /// Failure of a whole admin call (as opposed to a per-resource error).
 #[derive(Debug, thiserror::Error)]
-pub enum FfiError {
+pub(crate) enum FfiError {
     /// No result arrived within the caller's timeout.
     #[error("timed out after {0:?} waiting for the broker")]
     Timeout(Duration),
@@ -62,17 +67,17 @@ pub enum FfiError {
 /// Error reported for a single resource (topic, partition or group).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message} ({code})")]
-pub struct BrokerError {
+pub(crate) struct BrokerError {
     /// Error name as rdkafka spells it (e.g. `InvalidConfig`), or
     /// librdkafka's `rd_kafka_err2name` for codes rdkafka does not know.
-    pub code: String,
+    pub(crate) code: String,
     /// Human-readable message from the broker or librdkafka.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// One incremental change to a config key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AlterOp {
+pub(crate) enum AlterOp {
     /// Set the key to this value.
     Set(String),
     /// Remove the override so the key reverts to its default.
@@ -81,7 +86,7 @@ pub enum AlterOp {
 
 /// Which offset `list_offsets` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OffsetSpec {
+pub(crate) enum OffsetSpec {
     /// The log start offset.
     Earliest,
     /// The log end offset (offset of the next message to be written).
@@ -89,47 +94,47 @@ pub enum OffsetSpec {
 }
 
 /// Outcome for one topic of `incremental_alter_topic_configs`.
-pub type TopicOutcome = (String, Result<(), BrokerError>);
+pub(crate) type TopicOutcome = (String, Result<(), BrokerError>);
 
 /// Offset (or error) for one `(topic, partition)` of `list_offsets`.
-pub type OffsetOutcome = ((String, i32), Result<i64, BrokerError>);
+pub(crate) type OffsetOutcome = ((String, i32), Result<i64, BrokerError>);
 
 /// Outcome for one `(topic, partition)` of `alter_consumer_group_offsets`.
-pub type CommitOutcome = ((String, i32), Result<(), BrokerError>);
+pub(crate) type CommitOutcome = ((String, i32), Result<(), BrokerError>);
 
 /// One entry of `list_consumer_groups`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupListing {
-    pub group_id: String,
+pub(crate) struct GroupListing {
+    pub(crate) group_id: String,
     /// As named by `rd_kafka_consumer_group_state_name`: `Stable`, `Empty`,
     /// `PreparingRebalance`, `CompletingRebalance`, `Dead` or `Unknown`.
     /// Groups using the KIP-848 consumer protocol report `Stable`, `Empty`
     /// and `Dead` as such, but their `Assigning` and `Reconciling` states
     /// have no librdkafka equivalent and show as `Unknown`.
-    pub state: String,
-    pub is_simple: bool,
+    pub(crate) state: String,
+    pub(crate) is_simple: bool,
 }
 
 /// One member of a described group.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupMember {
-    pub client_id: String,
-    pub consumer_id: String,
-    pub host: String,
+pub(crate) struct GroupMember {
+    pub(crate) client_id: String,
+    pub(crate) consumer_id: String,
+    pub(crate) host: String,
     /// Assigned partitions, sorted by topic then partition.
-    pub assignment: Vec<(String, i32)>,
+    pub(crate) assignment: Vec<(String, i32)>,
 }
 
 /// Result of `describe_consumer_groups` for one group.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupDescription {
-    pub group_id: String,
+pub(crate) struct GroupDescription {
+    pub(crate) group_id: String,
     /// Same vocabulary as [`GroupListing::state`].
-    pub state: String,
+    pub(crate) state: String,
     /// Members, sorted by consumer id.
-    pub members: Vec<GroupMember>,
+    pub(crate) members: Vec<GroupMember>,
     /// Set when this group could not be described.
-    pub error: Option<BrokerError>,
+    pub(crate) error: Option<BrokerError>,
 }
 
 /// Applies incremental config changes to topics with IncrementalAlterConfigs
@@ -137,7 +142,7 @@ pub struct GroupDescription {
 ///
 /// Returns one result per topic, sorted by topic name. With `validate_only`
 /// the broker checks the changes without applying them.
-pub fn incremental_alter_topic_configs(
+pub(crate) fn incremental_alter_topic_configs(
     admin: &AdminClient<DefaultClientContext>,
     changes: &[(String, Vec<(String, AlterOp)>)],
     validate_only: bool,
@@ -205,43 +210,20 @@ pub fn incremental_alter_topic_configs(
         resources.push(resource);
     }
 
-    let call = Call::new(
-        admin,
-        OP,
-        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_INCREMENTALALTERCONFIGS,
-        timeout,
-    )?;
-    call.set_validate_only(validate_only)?;
-    let mut raw_resources: Vec<*mut rd::rd_kafka_ConfigResource_t> =
-        resources.iter().map(ConfigResource::as_ptr).collect();
-    // SAFETY: the handle, options and queue are live; `raw_resources` points
-    // to `len` live resources, which librdkafka copies before returning.
-    unsafe {
-        rd::rd_kafka_IncrementalAlterConfigs(
-            call.rk,
-            raw_resources.as_mut_ptr(),
-            raw_resources.len(),
-            call.options.as_ptr(),
-            call.queue.as_ptr(),
-        );
-    }
-    drop(resources);
-
-    let event = call.wait(rd::RD_KAFKA_EVENT_INCREMENTALALTERCONFIGS_RESULT)?;
-    // SAFETY: `event` is a live event of the matching result type.
-    let result = unsafe { rd::rd_kafka_event_IncrementalAlterConfigs_result(event.as_ptr()) };
-    if result.is_null() {
-        return Err(unexpected_event(OP));
-    }
-    let mut cnt = 0usize;
-    // SAFETY: `result` belongs to the live `event`; `cnt` is a valid out pointer.
-    let array = unsafe { rd::rd_kafka_IncrementalAlterConfigs_result_resources(result, &mut cnt) };
-    // SAFETY: librdkafka returns NULL or an array of `cnt` resources owned by `event`.
-    let items = unsafe { event_array(&event, array, cnt) };
-    let mut out = Vec::with_capacity(items.len());
-    for &resource in items {
-        // SAFETY: `resource` is a live element of the event's result array;
-        // the returned strings are owned by it and copied immediately.
+    // SAFETY: the API, the event type and both accessors all belong to IncrementalAlterConfigs.
+    let call = unsafe {
+        AdminCall::new(
+            OP,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_INCREMENTALALTERCONFIGS,
+            rd::RD_KAFKA_EVENT_INCREMENTALALTERCONFIGS_RESULT,
+            rd::rd_kafka_event_IncrementalAlterConfigs_result,
+            rd::rd_kafka_IncrementalAlterConfigs_result_resources,
+        )
+    };
+    let request = Array::objects(rd::rd_kafka_IncrementalAlterConfigs, &resources);
+    let mut out = call.call(admin, timeout, validate_only, request, |resource| {
+        // SAFETY: `resource` is a live element of the result array; the strings it
+        // returns are owned by it and copied immediately.
         let (name, code, message) = unsafe {
             (
                 owned_string(rd::rd_kafka_ConfigResource_name(resource)),
@@ -252,35 +234,35 @@ pub fn incremental_alter_topic_configs(
         let outcome = if code == NO_ERROR {
             Ok(())
         } else {
-            // SAFETY: `message` is NULL or a string owned by the live event.
+            // SAFETY: `message` is NULL or a string owned by the live resource.
             let message = unsafe { owned_string(message) };
             Err(broker_error(code, message))
         };
-        out.push((name, outcome));
-    }
+        (name, outcome)
+    })?;
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
 
 /// One entry of a topic's DescribeConfigs answer. Sensitive values are never copied.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DescribedEntry {
-    pub name: String,
-    pub value: Option<String>,
-    pub source: ConfigSource,
-    pub read_only: bool,
+pub(crate) struct DescribedEntry {
+    pub(crate) name: String,
+    pub(crate) value: Option<String>,
+    pub(crate) source: ConfigSource,
+    pub(crate) read_only: bool,
 }
 
 /// How `describe_topic_configs` splits and routes its requests.
 #[derive(Debug, Clone, Copy)]
-pub struct DescribePlan<'a> {
+pub(crate) struct DescribePlan<'a> {
     /// Topics per DescribeConfigs request.
-    pub chunk: usize,
+    pub(crate) chunk: usize,
     /// Requests in flight at once.
-    pub in_flight: usize,
+    pub(crate) in_flight: usize,
     /// Brokers to spread the requests over, round robin. Any broker can answer for
     /// any topic; empty leaves the choice to librdkafka (one broker for all).
-    pub brokers: &'a [i32],
+    pub(crate) brokers: &'a [i32],
 }
 
 /// Describes the configs of many topics with DescribeConfigs, `plan.chunk` topics per
@@ -294,7 +276,7 @@ pub struct DescribePlan<'a> {
 /// A request sent to a chosen broker that fails as a whole is sent once more without
 /// a chosen broker, so one unreachable broker costs time, not the read; that is why a
 /// request aimed at a chosen broker gets only half of the time left.
-pub fn describe_topic_configs(
+pub(crate) fn describe_topic_configs(
     admin: &AdminClient<DefaultClientContext>,
     names: &[String],
     plan: DescribePlan<'_>,
@@ -351,19 +333,11 @@ pub fn describe_topic_configs(
                 ConfigResource::from_raw(raw).ok_or_else(|| no_object(OP, "config resource"))?,
             );
         }
-        let mut raw: Vec<*mut rd::rd_kafka_ConfigResource_t> =
-            resources.iter().map(ConfigResource::as_ptr).collect();
-        // SAFETY: handle, options and queue are live; `raw` points to `len` live
-        // resources. librdkafka copies the resources and the options before returning.
-        unsafe {
-            rd::rd_kafka_DescribeConfigs(
-                rk,
-                raw.as_mut_ptr(),
-                raw.len(),
-                options.as_ptr(),
-                queue.as_ptr(),
-            );
-        }
+        let request = Array::objects(rd::rd_kafka_DescribeConfigs, &resources);
+        // SAFETY: the handle is kept alive by the borrow of `admin`, the options were made
+        // for DescribeConfigs, and the queue lives until every answer has arrived.
+        // librdkafka copies the resources and the options before returning.
+        unsafe { request.submit(rk, options.as_ptr(), queue.as_ptr()) };
         Ok(())
     };
     let target = |index: usize| match plan.brokers {
@@ -539,7 +513,7 @@ fn source_from(code: c_int) -> ConfigSource {
 /// (`UnknownTopicOrPartition` for an unknown topic, `UnknownPartition` for a
 /// partition beyond the topic's count, or `NoEnt` when none of the requested
 /// partitions exists, since librdkafka then drops the detail).
-pub fn list_offsets(
+pub(crate) fn list_offsets(
     admin: &AdminClient<DefaultClientContext>,
     partitions: &[(String, i32)],
     spec: OffsetSpec,
@@ -558,28 +532,25 @@ pub fn list_offsets(
         partitions.iter().map(|(t, p)| (t.as_str(), *p, spec_value)),
     )?;
 
-    let call = Call::new(
-        admin,
-        OP,
-        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTOFFSETS,
-        timeout,
-    )?;
-    // SAFETY: the handle, list, options and queue are live; librdkafka copies
-    // the partition list before returning.
-    unsafe {
-        rd::rd_kafka_ListOffsets(
-            call.rk,
-            list.as_ptr(),
-            call.options.as_ptr(),
-            call.queue.as_ptr(),
+    // SAFETY: the API, the event type and both accessors all belong to ListOffsets.
+    let call = unsafe {
+        AdminCall::new(
+            OP,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTOFFSETS,
+            rd::RD_KAFKA_EVENT_LISTOFFSETS_RESULT,
+            rd::rd_kafka_event_ListOffsets_result,
+            rd::rd_kafka_ListOffsets_result_infos,
         )
     };
-    drop(list);
-
-    let event = call.wait_event(rd::RD_KAFKA_EVENT_LISTOFFSETS_RESULT)?;
-    if let Some((code, message)) = event_error(&event) {
+    let answer = call.send_unchecked(
+        admin,
+        timeout,
+        false,
+        One::new(rd::rd_kafka_ListOffsets, &list),
+    )?;
+    if let Some((code, message)) = answer.error() {
         if code != LOCAL_NOENT {
-            return Err(call.request_error(code, message));
+            return Err(request_error(OP, timeout, code, message));
         }
         // librdkafka fails the whole request with _NOENT when none of the
         // partitions has a leader (unknown topics or partitions), dropping
@@ -593,20 +564,10 @@ pub fn list_offsets(
         out.sort_by(|a, b| a.0.cmp(&b.0));
         return Ok(out);
     }
-    // SAFETY: `event` is a live event of the matching result type.
-    let result = unsafe { rd::rd_kafka_event_ListOffsets_result(event.as_ptr()) };
-    if result.is_null() {
-        return Err(unexpected_event(OP));
-    }
-    let mut cnt = 0usize;
-    // SAFETY: `result` belongs to the live `event`; `cnt` is a valid out pointer.
-    let array = unsafe { rd::rd_kafka_ListOffsets_result_infos(result, &mut cnt) };
-    // SAFETY: librdkafka returns NULL or an array of `cnt` infos owned by `event`.
-    let infos = unsafe { event_array(&event, array, cnt) };
-    let mut out = Vec::with_capacity(infos.len());
-    for &info in infos {
-        // SAFETY: `info` is a live element of the event's result array and its
-        // topic partition is owned by it.
+    let mut out = Vec::with_capacity(partitions.len());
+    for &info in answer.items()? {
+        // SAFETY: `info` is a live element of the result array and its topic
+        // partition is owned by it.
         let Some(tp) =
             (unsafe { read_partition(rd::rd_kafka_ListOffsetsResultInfo_topic_partition(info)) })
         else {
@@ -627,32 +588,23 @@ pub fn list_offsets(
 ///
 /// Fails as a whole if any broker could not be queried, since a partial
 /// listing would silently hide groups.
-pub fn list_consumer_groups(
+pub(crate) fn list_consumer_groups(
     admin: &AdminClient<DefaultClientContext>,
     timeout: Duration,
 ) -> Result<Vec<GroupListing>, FfiError> {
     const OP: &str = "ListConsumerGroups";
-    let call = Call::new(
-        admin,
-        OP,
-        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS,
-        timeout,
-    )?;
-    // SAFETY: the handle, options and queue are live.
-    unsafe { rd::rd_kafka_ListConsumerGroups(call.rk, call.options.as_ptr(), call.queue.as_ptr()) };
-
-    let event = call.wait(rd::RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT)?;
-    // SAFETY: `event` is a live event of the matching result type.
-    let result = unsafe { rd::rd_kafka_event_ListConsumerGroups_result(event.as_ptr()) };
-    if result.is_null() {
-        return Err(unexpected_event(OP));
-    }
-
-    let mut err_cnt = 0usize;
-    // SAFETY: `result` belongs to the live `event`; `err_cnt` is a valid out pointer.
-    let err_array = unsafe { rd::rd_kafka_ListConsumerGroups_result_errors(result, &mut err_cnt) };
-    // SAFETY: librdkafka returns NULL or an array of `err_cnt` errors owned by `event`.
-    let errors = unsafe { event_array(&event, err_array, err_cnt) };
+    // SAFETY: the API, the event type and both accessors all belong to ListConsumerGroups.
+    let call = unsafe {
+        AdminCall::new(
+            OP,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS,
+            rd::RD_KAFKA_EVENT_LISTCONSUMERGROUPS_RESULT,
+            rd::rd_kafka_event_ListConsumerGroups_result,
+            rd::rd_kafka_ListConsumerGroups_result_valid,
+        )
+    };
+    let answer = call.send(admin, timeout, false, Bare(rd::rd_kafka_ListConsumerGroups))?;
+    let errors = answer.array(rd::rd_kafka_ListConsumerGroups_result_errors)?;
     if let Some(&first) = errors.first() {
         // SAFETY: `first` is a live error object owned by the event.
         let err = unsafe { borrowed_error(first) };
@@ -672,36 +624,33 @@ pub fn list_consumer_groups(
             message: format!("{}{more}", err.message),
         });
     }
-
-    let mut cnt = 0usize;
-    // SAFETY: `result` belongs to the live `event`; `cnt` is a valid out pointer.
-    let array = unsafe { rd::rd_kafka_ListConsumerGroups_result_valid(result, &mut cnt) };
-    // SAFETY: librdkafka returns NULL or an array of `cnt` listings owned by `event`.
-    let listings = unsafe { event_array(&event, array, cnt) };
-    let mut out = Vec::with_capacity(listings.len());
-    for &listing in listings {
-        // SAFETY: `listing` is a live element of the event's result array; the
-        // group id it returns is owned by it and copied immediately.
-        let (group_id, state, simple) = unsafe {
-            (
-                owned_string(rd::rd_kafka_ConsumerGroupListing_group_id(listing)),
-                rd::rd_kafka_ConsumerGroupListing_state(listing),
-                rd::rd_kafka_ConsumerGroupListing_is_simple_consumer_group(listing),
-            )
-        };
-        out.push(GroupListing {
-            group_id,
-            state: state_name(state),
-            is_simple: simple != 0,
-        });
-    }
+    let mut out: Vec<GroupListing> = answer
+        .items()?
+        .iter()
+        .map(|&listing| {
+            // SAFETY: `listing` is a live element of the result array; the group id
+            // it returns is owned by it and copied immediately.
+            let (group_id, state, simple) = unsafe {
+                (
+                    owned_string(rd::rd_kafka_ConsumerGroupListing_group_id(listing)),
+                    rd::rd_kafka_ConsumerGroupListing_state(listing),
+                    rd::rd_kafka_ConsumerGroupListing_is_simple_consumer_group(listing),
+                )
+            };
+            GroupListing {
+                group_id,
+                state: state_name(state),
+                is_simple: simple != 0,
+            }
+        })
+        .collect();
     out.sort_by(|a, b| a.group_id.cmp(&b.group_id));
     Ok(out)
 }
 
 /// Describes the given consumer groups, sorted by group id. A group that
 /// could not be described carries its error in [`GroupDescription::error`].
-pub fn describe_consumer_groups(
+pub(crate) fn describe_consumer_groups(
     admin: &AdminClient<DefaultClientContext>,
     groups: &[String],
     timeout: Duration,
@@ -721,45 +670,21 @@ pub fn describe_consumer_groups(
         }
         names.push(c_string(OP, "group id", group)?);
     }
-    let mut name_ptrs: Vec<*const c_char> = names.iter().map(|n| n.as_ptr()).collect();
-
-    let call = Call::new(
-        admin,
-        OP,
-        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS,
-        timeout,
-    )?;
-    // SAFETY: the handle, options and queue are live; `name_ptrs` holds `len`
-    // valid NUL-terminated strings (kept alive by `names`), which librdkafka
-    // copies before returning.
-    unsafe {
-        rd::rd_kafka_DescribeConsumerGroups(
-            call.rk,
-            name_ptrs.as_mut_ptr(),
-            name_ptrs.len(),
-            call.options.as_ptr(),
-            call.queue.as_ptr(),
-        );
-    }
-
-    let event = call.wait(rd::RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT)?;
-    // SAFETY: `event` is a live event of the matching result type.
-    let result = unsafe { rd::rd_kafka_event_DescribeConsumerGroups_result(event.as_ptr()) };
-    if result.is_null() {
-        return Err(unexpected_event(OP));
-    }
-    let mut cnt = 0usize;
-    // SAFETY: `result` belongs to the live `event`; `cnt` is a valid out pointer.
-    let array = unsafe { rd::rd_kafka_DescribeConsumerGroups_result_groups(result, &mut cnt) };
-    // SAFETY: librdkafka returns NULL or an array of `cnt` descriptions owned by `event`.
-    let descriptions = unsafe { event_array(&event, array, cnt) };
-    let mut out = Vec::with_capacity(descriptions.len());
-    for &desc in descriptions {
-        // SAFETY: `desc` is a live element of the event's result array; every
-        // pointer read from it is owned by it and only used inside this block.
-        let description = unsafe { read_group_description(desc) };
-        out.push(description);
-    }
+    // SAFETY: the API, the event type and both accessors all belong to DescribeConsumerGroups.
+    let call = unsafe {
+        AdminCall::new(
+            OP,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS,
+            rd::RD_KAFKA_EVENT_DESCRIBECONSUMERGROUPS_RESULT,
+            rd::rd_kafka_event_DescribeConsumerGroups_result,
+            rd::rd_kafka_DescribeConsumerGroups_result_groups,
+        )
+    };
+    let request = Array::names(rd::rd_kafka_DescribeConsumerGroups, &names);
+    let mut out = call.call(admin, timeout, false, request, |desc| {
+        // SAFETY: `desc` is a live element of the result array.
+        unsafe { read_group_description(desc) }
+    })?;
     out.sort_by(|a, b| a.group_id.cmp(&b.group_id));
     Ok(out)
 }
@@ -770,7 +695,7 @@ pub fn describe_consumer_groups(
 /// A group without commits (or unknown to the cluster) yields an empty list.
 /// The result has no per-partition error slot, so an error reported for any
 /// partition fails the whole call.
-pub fn list_consumer_group_offsets(
+pub(crate) fn list_consumer_group_offsets(
     admin: &AdminClient<DefaultClientContext>,
     group: &str,
     timeout: Duration,
@@ -782,40 +707,23 @@ pub fn list_consumer_group_offsets(
     let raw = unsafe { rd::rd_kafka_ListConsumerGroupOffsets_new(group_c.as_ptr(), ptr::null()) };
     let request = ListGroupOffsets::from_raw(raw).ok_or_else(|| no_object(OP, "request object"))?;
 
-    let call = Call::new(
-        admin,
-        OP,
-        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,
-        timeout,
-    )?;
-    let mut requests = [request.as_ptr()];
-    // SAFETY: the handle, options and queue are live; `requests` holds exactly
-    // one live request object (as the API requires), which librdkafka copies.
-    unsafe {
-        rd::rd_kafka_ListConsumerGroupOffsets(
-            call.rk,
-            requests.as_mut_ptr(),
-            requests.len(),
-            call.options.as_ptr(),
-            call.queue.as_ptr(),
-        );
-    }
-    drop(request);
-
-    let event = call.wait(rd::RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT)?;
-    // SAFETY: `event` is a live event of the matching result type.
-    let result = unsafe { rd::rd_kafka_event_ListConsumerGroupOffsets_result(event.as_ptr()) };
-    if result.is_null() {
-        return Err(unexpected_event(OP));
-    }
-    let mut cnt = 0usize;
-    // SAFETY: `result` belongs to the live `event`; `cnt` is a valid out pointer.
-    let array = unsafe { rd::rd_kafka_ListConsumerGroupOffsets_result_groups(result, &mut cnt) };
-    // SAFETY: librdkafka returns NULL or an array of `cnt` group results owned by `event`.
-    let group_results = unsafe { event_array(&event, array, cnt) };
+    // SAFETY: the API, the event type and both accessors all belong to ListConsumerGroupOffsets.
+    let call = unsafe {
+        AdminCall::new(
+            OP,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS,
+            rd::RD_KAFKA_EVENT_LISTCONSUMERGROUPOFFSETS_RESULT,
+            rd::rd_kafka_event_ListConsumerGroupOffsets_result,
+            rd::rd_kafka_ListConsumerGroupOffsets_result_groups,
+        )
+    };
+    // The API takes exactly one request object.
+    let requests = [request];
+    let request = Array::objects(rd::rd_kafka_ListConsumerGroupOffsets, &requests);
+    let answer = call.send(admin, timeout, false, request)?;
     let mut out = Vec::new();
-    for &group_result in group_results {
-        // SAFETY: `group_result` is a live element of the event's result array.
+    for &group_result in answer.items()? {
+        // SAFETY: `group_result` is a live element of the result array.
         let partitions = unsafe { group_result_partitions(OP, group_result)? };
         for tp in partitions {
             if tp.err != NO_ERROR {
@@ -841,7 +749,7 @@ pub fn list_consumer_group_offsets(
 /// The broker only accepts this for groups without active members; otherwise
 /// the affected partitions report an error. Results are per partition, sorted
 /// by topic then partition.
-pub fn alter_consumer_group_offsets(
+pub(crate) fn alter_consumer_group_offsets(
     admin: &AdminClient<DefaultClientContext>,
     group: &str,
     offsets: &[(String, i32, i64)],
@@ -867,40 +775,23 @@ pub fn alter_consumer_group_offsets(
         AlterGroupOffsets::from_raw(raw).ok_or_else(|| no_object(OP, "request object"))?;
     drop(list);
 
-    let call = Call::new(
-        admin,
-        OP,
-        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS,
-        timeout,
-    )?;
-    let mut requests = [request.as_ptr()];
-    // SAFETY: the handle, options and queue are live; `requests` holds exactly
-    // one live request object (as the API requires), which librdkafka copies.
-    unsafe {
-        rd::rd_kafka_AlterConsumerGroupOffsets(
-            call.rk,
-            requests.as_mut_ptr(),
-            requests.len(),
-            call.options.as_ptr(),
-            call.queue.as_ptr(),
-        );
-    }
-    drop(request);
-
-    let event = call.wait(rd::RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT)?;
-    // SAFETY: `event` is a live event of the matching result type.
-    let result = unsafe { rd::rd_kafka_event_AlterConsumerGroupOffsets_result(event.as_ptr()) };
-    if result.is_null() {
-        return Err(unexpected_event(OP));
-    }
-    let mut cnt = 0usize;
-    // SAFETY: `result` belongs to the live `event`; `cnt` is a valid out pointer.
-    let array = unsafe { rd::rd_kafka_AlterConsumerGroupOffsets_result_groups(result, &mut cnt) };
-    // SAFETY: librdkafka returns NULL or an array of `cnt` group results owned by `event`.
-    let group_results = unsafe { event_array(&event, array, cnt) };
+    // SAFETY: the API, the event type and both accessors all belong to AlterConsumerGroupOffsets.
+    let call = unsafe {
+        AdminCall::new(
+            OP,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS,
+            rd::RD_KAFKA_EVENT_ALTERCONSUMERGROUPOFFSETS_RESULT,
+            rd::rd_kafka_event_AlterConsumerGroupOffsets_result,
+            rd::rd_kafka_AlterConsumerGroupOffsets_result_groups,
+        )
+    };
+    // The API takes exactly one request object.
+    let requests = [request];
+    let request = Array::objects(rd::rd_kafka_AlterConsumerGroupOffsets, &requests);
+    let answer = call.send(admin, timeout, false, request)?;
     let mut out = Vec::new();
-    for &group_result in group_results {
-        // SAFETY: `group_result` is a live element of the event's result array.
+    for &group_result in answer.items()? {
+        // SAFETY: `group_result` is a live element of the result array.
         let partitions = unsafe { group_result_partitions(OP, group_result)? };
         for tp in partitions {
             let outcome = if tp.err == NO_ERROR {
@@ -913,6 +804,268 @@ pub fn alter_consumer_group_offsets(
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+/// One librdkafka admin call, apart from its request and the conversion of its items: its
+/// name, its API, the event its result arrives as, and the two accessors that lead from
+/// that event to the result's array of items.
+///
+/// The helper owns the unsafe sequence every call shares: options with the request timeout
+/// (and `validate_only`), a private result queue, the submit, the wait for the result event
+/// until the deadline, the event-level error, and the result array, whose elements are
+/// handed out only while the event that owns them is alive. A new call fills in one of
+/// these with the matching `rd_kafka_*` functions, builds its request objects in guards
+/// declared with `owned_ptr!`, picks the [`Submit`] shape of its enqueue function, and
+/// converts each item.
+///
+/// The four functions must belong to the same operation; [`AdminCall::new`] is unsafe
+/// for that reason alone.
+struct AdminCall<R, I> {
+    op: &'static str,
+    api: rd::rd_kafka_admin_op_t,
+    event: rd::rd_kafka_event_type_t,
+    /// `rd_kafka_event_<Op>_result`.
+    result: unsafe extern "C" fn(*mut rd::rd_kafka_event_t) -> *const R,
+    /// The accessor of the result's item array, e.g. `rd_kafka_<Op>_result_resources`.
+    items: unsafe extern "C" fn(*const R, *mut usize) -> *mut *const I,
+}
+
+impl<R, I> AdminCall<R, I> {
+    /// # Safety
+    /// `api`, `event`, `result` and `items` must belong to the same librdkafka admin
+    /// operation: the result accessor is applied to events of type `event`, and the items
+    /// accessor to what the result accessor returns.
+    const unsafe fn new(
+        op: &'static str,
+        api: rd::rd_kafka_admin_op_t,
+        event: rd::rd_kafka_event_type_t,
+        result: unsafe extern "C" fn(*mut rd::rd_kafka_event_t) -> *const R,
+        items: unsafe extern "C" fn(*const R, *mut usize) -> *mut *const I,
+    ) -> Self {
+        AdminCall {
+            op,
+            api,
+            event,
+            result,
+            items,
+        }
+    }
+
+    /// Sends `request`, waits for the answer and converts each item of its result array in
+    /// order. An event-level error fails the whole call.
+    fn call<T>(
+        &self,
+        admin: &AdminClient<DefaultClientContext>,
+        timeout: Duration,
+        validate_only: bool,
+        request: impl Submit,
+        mut convert: impl FnMut(*const I) -> T,
+    ) -> Result<Vec<T>, FfiError> {
+        let answer = self.send(admin, timeout, validate_only, request)?;
+        Ok(answer.items()?.iter().map(|&item| convert(item)).collect())
+    }
+
+    /// Sends `request` and waits for the answer; an event-level error fails the call.
+    fn send(
+        &self,
+        admin: &AdminClient<DefaultClientContext>,
+        timeout: Duration,
+        validate_only: bool,
+        request: impl Submit,
+    ) -> Result<Answer<'_, R, I>, FfiError> {
+        let answer = self.send_unchecked(admin, timeout, validate_only, request)?;
+        match answer.error() {
+            None => Ok(answer),
+            Some((code, message)) => Err(request_error(self.op, timeout, code, message)),
+        }
+    }
+
+    /// Like [`AdminCall::send`], but leaves an event-level error to the caller.
+    fn send_unchecked(
+        &self,
+        admin: &AdminClient<DefaultClientContext>,
+        timeout: Duration,
+        validate_only: bool,
+        request: impl Submit,
+    ) -> Result<Answer<'_, R, I>, FfiError> {
+        let call = Call::new(admin, self.op, self.api, timeout)?;
+        if validate_only {
+            call.set_validate_only()?;
+        }
+        // SAFETY: the handle is kept alive by the borrow of `admin`; the options and the
+        // queue are owned by `call`, which lives until the wait below has returned.
+        unsafe { request.submit(call.rk, call.options.as_ptr(), call.queue.as_ptr()) };
+        let event = call.wait_event(self.event)?;
+        Ok(Answer { call: self, event })
+    }
+}
+
+/// The result event of one admin call.
+struct Answer<'a, R, I> {
+    call: &'a AdminCall<R, I>,
+    event: Event,
+}
+
+impl<R, I> Answer<'_, R, I> {
+    /// The event-level error code and message, if the event carries one.
+    fn error(&self) -> Option<(c_int, String)> {
+        event_error(&self.event)
+    }
+
+    /// The typed result object, owned by the event.
+    fn result(&self) -> Result<*const R, FfiError> {
+        // SAFETY: the event is live, and it is of the type `result` expects: `send`
+        // waited for exactly that event type, which belongs to the same operation
+        // (`AdminCall::new`'s contract).
+        let result = unsafe { (self.call.result)(self.event.as_ptr()) };
+        if result.is_null() {
+            Err(unexpected_event(self.call.op))
+        } else {
+            Ok(result)
+        }
+    }
+
+    /// The result's items, borrowed from the event.
+    fn items(&self) -> Result<&[*const I], FfiError> {
+        self.array(self.call.items)
+    }
+
+    /// Another array of the same result (ListConsumerGroups reports its errors in one),
+    /// borrowed from the event.
+    fn array<J>(
+        &self,
+        accessor: unsafe extern "C" fn(*const R, *mut usize) -> *mut *const J,
+    ) -> Result<&[*const J], FfiError> {
+        let result = self.result()?;
+        let mut cnt = 0usize;
+        // SAFETY: `result` belongs to the live event and is what `accessor` takes (the
+        // items accessor by `AdminCall::new`'s contract, others by the caller's choice of
+        // an accessor of the same result type); `cnt` is a valid out pointer.
+        let array = unsafe { accessor(result, &mut cnt) };
+        // SAFETY: librdkafka returns NULL or an array of `cnt` elements owned by the event.
+        Ok(unsafe { event_array(&self.event, array, cnt) })
+    }
+}
+
+/// How a request reaches librdkafka: one implementation per shape of enqueue function, so
+/// an admin call names its function and its request and sends it without unsafe code of
+/// its own. Request objects are borrowed from their owners for the lifetime of the request;
+/// librdkafka copies them before the enqueue function returns.
+trait Submit {
+    /// Enqueues the request on `queue`.
+    ///
+    /// # Safety
+    /// `rk`, `options` and `queue` must be live, and `options` must have been made for the
+    /// API of the enqueue function.
+    unsafe fn submit(
+        self,
+        rk: *mut rd::rd_kafka_t,
+        options: *const AdminOptions,
+        queue: *mut RdQueue,
+    );
+}
+
+type AdminOptions = rd::rd_kafka_AdminOptions_t;
+type RdQueue = rd::rd_kafka_queue_t;
+/// `f(rk, elements, count, options, queue)`.
+type EnqueueArray<P> =
+    unsafe extern "C" fn(*mut rd::rd_kafka_t, *mut P, usize, *const AdminOptions, *mut RdQueue);
+/// `f(rk, object, options, queue)`.
+type EnqueueOne<Q> =
+    unsafe extern "C" fn(*mut rd::rd_kafka_t, *mut Q, *const AdminOptions, *mut RdQueue);
+/// `f(rk, options, queue)`.
+type EnqueueBare = unsafe extern "C" fn(*mut rd::rd_kafka_t, *const AdminOptions, *mut RdQueue);
+
+/// `f(rk, elements, count, options, queue)`, where the elements are request objects
+/// (`rd_kafka_IncrementalAlterConfigs`, `rd_kafka_CreateAcls`, ...) or names
+/// (`rd_kafka_DescribeConsumerGroups`, ...).
+struct Array<'a, P> {
+    enqueue: EnqueueArray<P>,
+    elements: Vec<P>,
+    owners: PhantomData<&'a ()>,
+}
+
+impl<'a, Q> Array<'a, *mut Q> {
+    /// Request objects, borrowed from their guards.
+    fn objects<G: Owned<Raw = Q>>(enqueue: EnqueueArray<*mut Q>, owners: &'a [G]) -> Self {
+        let elements = owners.iter().map(Owned::as_ptr).collect();
+        Array {
+            enqueue,
+            elements,
+            owners: PhantomData,
+        }
+    }
+}
+
+impl<'a> Array<'a, *const c_char> {
+    /// Names, borrowed from their `CString`s.
+    fn names(enqueue: EnqueueArray<*const c_char>, owners: &'a [CString]) -> Self {
+        let elements = owners.iter().map(|n| n.as_ptr()).collect();
+        Array {
+            enqueue,
+            elements,
+            owners: PhantomData,
+        }
+    }
+}
+
+impl<P> Submit for Array<'_, P> {
+    unsafe fn submit(
+        mut self,
+        rk: *mut rd::rd_kafka_t,
+        options: *const AdminOptions,
+        queue: *mut RdQueue,
+    ) {
+        let (elements, len) = (self.elements.as_mut_ptr(), self.elements.len());
+        // SAFETY: the caller vouches for `rk`, `options` and `queue`; `elements` holds
+        // `len` live objects or NUL-terminated strings, borrowed from their owners for `'a`.
+        unsafe { (self.enqueue)(rk, elements, len, options, queue) }
+    }
+}
+
+/// `f(rk, object, options, queue)`, e.g. `rd_kafka_ListOffsets` with its partition list.
+struct One<'a, Q> {
+    enqueue: EnqueueOne<Q>,
+    object: *mut Q,
+    owner: PhantomData<&'a Q>,
+}
+
+impl<'a, Q> One<'a, Q> {
+    fn new<G: Owned<Raw = Q>>(enqueue: EnqueueOne<Q>, owner: &'a G) -> Self {
+        One {
+            enqueue,
+            object: owner.as_ptr(),
+            owner: PhantomData,
+        }
+    }
+}
+
+impl<Q> Submit for One<'_, Q> {
+    unsafe fn submit(
+        self,
+        rk: *mut rd::rd_kafka_t,
+        options: *const AdminOptions,
+        queue: *mut RdQueue,
+    ) {
+        // SAFETY: the caller vouches for `rk`, `options` and `queue`; the object is live,
+        // borrowed from its guard for `'a`.
+        unsafe { (self.enqueue)(rk, self.object, options, queue) }
+    }
+}
+
+/// `f(rk, options, queue)`: a call without request objects, e.g. `rd_kafka_ListConsumerGroups`.
+struct Bare(EnqueueBare);
+
+impl Submit for Bare {
+    unsafe fn submit(
+        self,
+        rk: *mut rd::rd_kafka_t,
+        options: *const AdminOptions,
+        queue: *mut RdQueue,
+    ) {
+        // SAFETY: the caller vouches for `rk`, `options` and `queue`.
+        unsafe { (self.0)(rk, options, queue) }
+    }
 }
 
 /// librdkafka functions whose result rdkafka-sys declares as the Rust enum
@@ -928,12 +1081,14 @@ mod raw {
     };
 
     extern "C" {
-        pub fn rd_kafka_event_error(rkev: *mut rd_kafka_event_t) -> c_int;
-        pub fn rd_kafka_ConfigResource_error(config: *const rd_kafka_ConfigResource_t) -> c_int;
-        pub fn rd_kafka_ConfigEntry_source(entry: *const rd_kafka_ConfigEntry_t) -> c_int;
-        pub fn rd_kafka_error_code(error: *const rd_kafka_error_t) -> c_int;
-        pub fn rd_kafka_err2name(err: c_int) -> *const c_char;
-        pub fn rd_kafka_err2str(err: c_int) -> *const c_char;
+        pub(super) fn rd_kafka_event_error(rkev: *mut rd_kafka_event_t) -> c_int;
+        pub(super) fn rd_kafka_ConfigResource_error(
+            config: *const rd_kafka_ConfigResource_t,
+        ) -> c_int;
+        pub(super) fn rd_kafka_ConfigEntry_source(entry: *const rd_kafka_ConfigEntry_t) -> c_int;
+        pub(super) fn rd_kafka_error_code(error: *const rd_kafka_error_t) -> c_int;
+        pub(super) fn rd_kafka_err2name(err: c_int) -> *const c_char;
+        pub(super) fn rd_kafka_err2str(err: c_int) -> *const c_char;
     }
 }
 
@@ -942,6 +1097,14 @@ const LOCAL_TIMED_OUT: c_int = rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__TIMED
 const LOCAL_NOENT: c_int = rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR__NOENT as c_int;
 /// Upper bound librdkafka accepts for an admin request timeout.
 const MAX_REQUEST_TIMEOUT_MS: c_int = 3_600_000;
+
+/// A guard owning one librdkafka object; the object lives as long as the guard.
+trait Owned {
+    type Raw;
+
+    /// The object, for passing to librdkafka while the guard is borrowed.
+    fn as_ptr(&self) -> *mut Self::Raw;
+}
 
 /// Declares an owning guard for a librdkafka object and its destructor.
 macro_rules! owned_ptr {
@@ -954,6 +1117,10 @@ macro_rules! owned_ptr {
             fn from_raw(ptr: *mut $ty) -> Option<Self> {
                 NonNull::new(ptr).map(Self)
             }
+        }
+
+        impl Owned for $name {
+            type Raw = $ty;
 
             fn as_ptr(&self) -> *mut $ty {
                 self.0.as_ptr()
@@ -1064,13 +1231,14 @@ impl Call {
         })
     }
 
-    fn set_validate_only(&self, validate_only: bool) -> Result<(), FfiError> {
+    /// Asks the broker to check the request without carrying it out.
+    fn set_validate_only(&self) -> Result<(), FfiError> {
         let mut errstr = ErrBuf::new();
         // SAFETY: the options are live and `errstr` is a writable buffer of the given size.
         let err = unsafe {
             rd::rd_kafka_AdminOptions_set_validate_only(
                 self.options.as_ptr(),
-                c_int::from(validate_only),
+                1,
                 errstr.as_mut_ptr(),
                 errstr.len(),
             )
@@ -1082,17 +1250,8 @@ impl Call {
         check_option(self.op, err, errstr)
     }
 
-    /// Polls the private queue until an event of type `expected` arrives or
-    /// the deadline passes. Event-level errors become `FfiError`s.
-    fn wait(&self, expected: rd::rd_kafka_event_type_t) -> Result<Event, FfiError> {
-        let event = self.wait_event(expected)?;
-        match event_error(&event) {
-            None => Ok(event),
-            Some((code, message)) => Err(self.request_error(code, message)),
-        }
-    }
-
-    /// Like [`Call::wait`], but leaves event-level errors to the caller.
+    /// Polls the private queue until an event of type `expected` arrives or the deadline
+    /// passes; event-level errors are left to the caller.
     fn wait_event(&self, expected: rd::rd_kafka_event_type_t) -> Result<Event, FfiError> {
         loop {
             let wait_ms = match self.deadline {
@@ -1118,12 +1277,6 @@ impl Call {
                 return Err(FfiError::Timeout(self.timeout));
             }
         }
-    }
-
-    /// The `FfiError` for an event-level error; librdkafka's own request
-    /// timeout is reported like ours.
-    fn request_error(&self, code: c_int, message: String) -> FfiError {
-        request_error(self.op, self.timeout, code, message)
     }
 }
 

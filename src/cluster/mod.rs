@@ -7,7 +7,7 @@
 //! topics, not the size of the cluster. Writes are batched too, split only where a KRaft
 //! controller would refuse a request as too large.
 
-pub mod ffi;
+pub(crate) mod ffi;
 mod positions;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -89,7 +89,7 @@ pub struct ReadRequest {
 
 impl ReadRequest {
     /// Whether a live topic is managed, so its configs matter.
-    pub fn manages(&self, name: &str) -> bool {
+    pub(crate) fn manages(&self, name: &str) -> bool {
         self.topics.contains(name)
             || (!is_internal_topic(name) && self.manage.iter().any(|p| p.matches(name)))
     }
@@ -99,7 +99,7 @@ impl ReadRequest {
 pub(crate) type PartitionOffsets = BTreeMap<(String, i32), Result<i64, ffi::BrokerError>>;
 
 /// Per-resource result of a batched write: `Err` holds the broker's message.
-pub type ItemResults = Vec<(String, Result<(), String>)>;
+pub(crate) type ItemResults = Vec<(String, Result<(), String>)>;
 
 pub struct Connection {
     admin: AdminClient<DefaultClientContext>,
@@ -146,7 +146,7 @@ impl Connection {
         Ok(conn)
     }
 
-    pub fn timeout(&self) -> Duration {
+    pub(crate) fn timeout(&self) -> Duration {
         self.settings.timeout
     }
 
@@ -158,11 +158,11 @@ impl Connection {
     /// arrived by the time a command ends. The process exits right after; the kernel closes
     /// its sockets, which a broker sees as any client going away. Only for a process about
     /// to exit: a long-running one would keep the client's threads and sockets.
-    pub fn leave(self) {
+    pub(crate) fn leave(self) {
         std::mem::forget(self);
     }
 
-    pub fn bootstrap(&self) -> &str {
+    pub(crate) fn bootstrap(&self) -> &str {
         &self.settings.bootstrap
     }
 
@@ -194,7 +194,7 @@ impl Connection {
     }
 
     /// Topic names and partition counts from one all-topics metadata request.
-    pub fn topic_partitions(&self) -> Result<BTreeMap<String, i32>, ClusterError> {
+    pub(crate) fn topic_partitions(&self) -> Result<BTreeMap<String, i32>, ClusterError> {
         let md = self.probed_metadata()?;
         Ok(md
             .topics()
@@ -508,7 +508,7 @@ impl Connection {
     /// topics keep appearing every few hundred logs, and the wait after each request
     /// follows that progress (see `wait_for_topics`). If the broker stops showing them for
     /// the timeout, the rest is not sent. `progress` hears `(shown, topics)`.
-    pub async fn create_topics(
+    pub(crate) async fn create_topics(
         &self,
         topics: &[(String, i32, i16, ConfigMap)],
         validate_only: bool,
@@ -608,7 +608,7 @@ impl Connection {
     }
 
     /// CreatePartitions for all topics, in as few requests as the controller accepts.
-    pub async fn create_partitions(
+    pub(crate) async fn create_partitions(
         &self,
         topics: &[(String, i32)],
         validate_only: bool,
@@ -636,7 +636,7 @@ impl Connection {
 
     /// IncrementalAlterConfigs (SET and DELETE per key), in as few requests as the
     /// controller accepts.
-    pub fn alter_configs(
+    pub(crate) fn alter_configs(
         &self,
         changes: &[(String, ConfigMap, BTreeSet<String>)],
         validate_only: bool,
@@ -672,7 +672,10 @@ impl Connection {
     }
 
     /// DeleteTopics, in as few requests as the controller accepts.
-    pub async fn delete_topics(&self, names: &[String]) -> Result<ItemResults, ClusterError> {
+    pub(crate) async fn delete_topics(
+        &self,
+        names: &[String],
+    ) -> Result<ItemResults, ClusterError> {
         // A record per topic.
         let batches = record_batches(names, |_| 1);
         let requests: Vec<Vec<&str>> = batches
@@ -696,7 +699,7 @@ impl Connection {
     /// (thousands of topics, which a broker on a small machine takes minutes to show) thus
     /// needs no guessed timeout, while a stuck one still ends. Returns the topics still not
     /// shown (empty when all are there); `progress` hears `(ready, wanted)` after each look.
-    pub async fn wait_for_topics(
+    pub(crate) async fn wait_for_topics(
         &self,
         want: &BTreeMap<String, i32>,
         progress: &mut dyn FnMut(usize, usize),
@@ -733,7 +736,7 @@ impl Connection {
     }
 
     /// Commits starting offsets for a group that has no members and no commits.
-    pub fn commit_start_offsets(
+    pub(crate) fn commit_start_offsets(
         &self,
         group: &str,
         policy: OffsetPolicy,
@@ -809,14 +812,14 @@ impl Connection {
 /// The deadline of a wait that follows progress: it moves out by the timeout whenever a
 /// look finds the cluster further along than ever before.
 #[derive(Debug)]
-pub struct Stall {
+pub(crate) struct Stall {
     timeout: Duration,
     deadline: Instant,
     best: (usize, usize),
 }
 
 impl Stall {
-    pub fn new(timeout: Duration) -> Stall {
+    pub(crate) fn new(timeout: Duration) -> Stall {
         Stall {
             timeout,
             deadline: Instant::now() + timeout,
@@ -827,7 +830,7 @@ impl Stall {
     /// Records a look: `done` items finished and `partial` steps towards the rest.
     /// Progress is a look further along than any before (more done, or as many done and
     /// more steps); true once nothing has moved for the timeout.
-    pub fn stalled(&mut self, done: usize, partial: usize) -> bool {
+    pub(crate) fn stalled(&mut self, done: usize, partial: usize) -> bool {
         let now = Instant::now();
         if (done, partial) > self.best {
             self.best = (done, partial);

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::{ffi, request, ClusterError, Connection};
 
 /// `(log start, log end)` per partition.
-pub type LogPositions = BTreeMap<(String, i32), (i64, i64)>;
+pub(super) type LogPositions = BTreeMap<(String, i32), (i64, i64)>;
 
 impl Connection {
     /// `(log start, log end)` of each requested partition, from a ListOffsets round per end
@@ -19,7 +19,7 @@ impl Connection {
     /// error at either end (unknown topic, no leader yet) is left out of the map rather than
     /// failing the whole read: callers show such a partition as unknown, while a failure of
     /// the request as a whole is still an error.
-    pub fn log_positions(
+    pub(crate) fn log_positions(
         &self,
         partitions: &[(String, i32)],
     ) -> Result<LogPositions, ClusterError> {

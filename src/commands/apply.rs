@@ -16,7 +16,7 @@ use crate::plan::{Action, Plan};
 use crate::spec::Target;
 
 /// `topo apply [PLAN]`: a saved plan when given, else a freshly computed one.
-pub async fn run(
+pub(super) async fn run(
     saved: Option<&Path>,
     file: &FileArgs,
     args: &ClusterArgs,
@@ -168,7 +168,6 @@ fn outcome_line(action: &Action, outcome: &Outcome) -> String {
     match outcome {
         Outcome::Done => format!("  ✓ {} {what}: done", action.resource),
         Outcome::Failed(e) => format!("  ✗ {} {what}: failed: {e}", action.resource),
-        Outcome::NotAttempted => format!("  · {} {what}: not attempted", action.resource),
         Outcome::Skipped(why) => format!("  · {} {what}: {why}", action.resource),
     }
 }
@@ -225,9 +224,6 @@ fn print_report(report: &apply::ApplyReport) {
         if count(K::Skipped) > 0 {
             counts.push(format!("{} skipped", count(K::Skipped)));
         }
-        if count(K::NotAttempted) > 0 {
-            counts.push(format!("{} not attempted", count(K::NotAttempted)));
-        }
         eprintln!("\nApply failed: {}.", counts.join(", "));
     }
     for (kind, results) in &groups {
@@ -235,7 +231,6 @@ fn print_report(report: &apply::ApplyReport) {
             let title = match kind {
                 K::Failed => "Failed",
                 K::Skipped => "Skipped (depend on a failed action)",
-                K::NotAttempted => "Not attempted",
                 K::Done => "Done",
             };
             eprintln!("\n{title} ({}):", results.len());

@@ -3,7 +3,7 @@
 use crate::cli::{self, Shell};
 use crate::error::{Error, Status};
 
-pub fn run(shell: Shell) -> Result<Status, Error> {
+pub(super) fn run(shell: Shell) -> Result<Status, Error> {
     print!("{}", cli::completions(shell));
     Ok(Status::Clean)
 }

@@ -18,7 +18,7 @@ use crate::spec;
 /// `topo import --env NAME -f BASE`: appends how the cluster differs from BASE as an
 /// `[environments.NAME]` section, after checking that the result loads and that planning
 /// it against this cluster changes nothing but creating what the cluster lacks.
-pub async fn run_environment(
+pub(super) async fn run_environment(
     path: &Path,
     env: &str,
     args: &ClusterArgs,
@@ -114,7 +114,7 @@ pub async fn run_environment(
     Ok(Status::Clean)
 }
 
-pub async fn run(
+pub(super) async fn run(
     settings: Settings,
     include: &[String],
     exclude: &[String],

@@ -20,8 +20,20 @@ mod validate;
 use crate::cli::{self, Command};
 use crate::error::{Error, Status};
 
-/// Runs one parsed command to its end; `error::exit_code` judges the result.
-pub fn run(command: Command) -> Result<Status, Error> {
+/// Runs one parsed command, prints its error if it failed, and returns the process's exit
+/// code as `error::exit_code` decides it.
+pub fn execute(command: Command) -> i32 {
+    let result = run(command);
+    match &result {
+        Err(e) if e.is_self_describing() => eprintln!("{e}"),
+        Err(e) => eprintln!("error: {e}"),
+        Ok(_) => {}
+    }
+    crate::error::exit_code(&result)
+}
+
+/// Runs one parsed command to its end.
+fn run(command: Command) -> Result<Status, Error> {
     match command {
         Command::Validate { file } => validate::run(&file),
         Command::Schema => schema::run(),

@@ -11,25 +11,25 @@ use crate::plan::Plan;
 use crate::render;
 
 /// Whether standard output takes colour (a terminal, NO_COLOR unset, and so on).
-pub fn color_stdout() -> bool {
+pub(super) fn color_stdout() -> bool {
     anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
 }
 
 /// The width of the terminal standard output goes to, if it is one: tables then wrap to
 /// fit instead of breaking every line; piped output stays unwrapped for tools.
-pub fn terminal_width() -> Option<u16> {
+pub(super) fn terminal_width() -> Option<u16> {
     comfy_table::Table::new().width()
 }
 
 /// Prints the plan in `format`, or its summary table.
-pub fn print_plan(plan: &Plan, format: Format, summary: bool) {
+pub(super) fn print_plan(plan: &Plan, format: Format, summary: bool) {
     let text = plan_text(plan, format, summary);
     let mut out = anstream::stdout();
     let _ = writeln!(out, "{}", text.trim_end());
 }
 
 /// The plan in `format`, or its summary table, as printed.
-pub fn plan_text(plan: &Plan, format: Format, summary: bool) -> String {
+pub(super) fn plan_text(plan: &Plan, format: Format, summary: bool) -> String {
     if summary {
         render::summary_table(plan)
     } else {

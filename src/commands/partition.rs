@@ -16,7 +16,7 @@ use crate::partition::{self, Partitioner};
 use crate::render::partition::{all_partitioners, count_note, moves_report, partition_line};
 
 /// `topo partition`'s flags as dispatch hands them over, free of clap types.
-pub struct PartitionArgs {
+pub(super) struct PartitionArgs {
     pub key: Option<String>,
     pub topic: Option<String>,
     pub partitions: Option<i32>,
@@ -96,7 +96,11 @@ fn choose_partitioner(flag: Option<Partitioner>, declared: Option<Partitioner>) 
 }
 
 /// `topo partition`: see the module docs.
-pub fn run(args: &PartitionArgs, file: &FileArgs, cluster: &ClusterArgs) -> Result<Status, Error> {
+pub(super) fn run(
+    args: &PartitionArgs,
+    file: &FileArgs,
+    cluster: &ClusterArgs,
+) -> Result<Status, Error> {
     let request = check_args(args).map_err(Error::Usage)?;
     let (partitioner, partitions, context) = match request.count {
         Count::Fixed(n) => (choose_partitioner(args.partitioner, None), n, String::new()),

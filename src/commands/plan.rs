@@ -15,7 +15,7 @@ use crate::render;
 use crate::spec::Target;
 
 /// `topo plan`'s flags beyond the file and the cluster, free of clap types.
-pub struct PlanOpts {
+pub(super) struct PlanOpts {
     pub format: Format,
     pub summary: bool,
     pub out: Option<PathBuf>,
@@ -23,7 +23,7 @@ pub struct PlanOpts {
     pub validate: bool,
 }
 
-pub async fn run(
+pub(super) async fn run(
     file: &FileArgs,
     args: &ClusterArgs,
     targets: &[Target],
@@ -60,7 +60,7 @@ pub async fn run(
 /// `topo plan --env all`: each environment planned against its own cluster and printed
 /// as one report (Markdown: one document for one pull-request comment; JSON: an array of
 /// plans); the exit code covers them all.
-pub async fn run_every_environment(
+pub(super) async fn run_every_environment(
     file: &FileArgs,
     args: &ClusterArgs,
     targets: &[Target],

@@ -3,7 +3,7 @@
 use crate::error::{Error, Status};
 use crate::spec;
 
-pub fn run() -> Result<Status, Error> {
+pub(super) fn run() -> Result<Status, Error> {
     println!("{}", spec::json_schema());
     Ok(Status::Clean)
 }

@@ -21,7 +21,7 @@ use crate::spec::{self, Target};
 
 /// The address used when neither the flag, the file nor the environment names one: the
 /// local development broker's external port (scripts/kafka-dev, docker-compose.yml).
-pub const DEFAULT_BOOTSTRAP: &str = "localhost:19092";
+pub(crate) const DEFAULT_BOOTSTRAP: &str = "localhost:19092";
 
 /// The environment variable consulted for the bootstrap address after the flag and the
 /// file; an empty value counts as unset.
@@ -29,7 +29,7 @@ const BOOTSTRAP_ENV: &str = "KAFKA_BOOTSTRAP_SERVERS";
 
 /// Runs a command that talks to a cluster on a small multi-threaded runtime. Two workers
 /// are enough: the broker calls are batched and the rest of the work is sequential.
-pub fn block_on<T>(command: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+pub(crate) fn block_on<T>(command: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -72,7 +72,10 @@ pub(super) fn release_free_heap() {
 /// `[cluster].bootstrap_servers` (which may itself read the environment through
 /// interpolation), then a non-empty KAFKA_BOOTSTRAP_SERVERS. `None` when none of them
 /// names an address; the caller supplies its own fallback.
-pub fn resolve_bootstrap(desired: Option<&DesiredState>, args: &ClusterArgs) -> Option<String> {
+pub(crate) fn resolve_bootstrap(
+    desired: Option<&DesiredState>,
+    args: &ClusterArgs,
+) -> Option<String> {
     let from_env = || std::env::var(BOOTSTRAP_ENV).ok().filter(|s| !s.is_empty());
     args.bootstrap_servers
         .clone()
@@ -158,7 +161,7 @@ fn sample_keys(desired: &DesiredState, dir: &Path) -> Result<BTreeMap<String, Ve
 }
 
 /// Loads, connects, reads and diffs: the shared front half of plan and apply.
-pub async fn compute_plan(
+pub(crate) async fn compute_plan(
     file: &FileArgs,
     args: &ClusterArgs,
     targets: &[Target],

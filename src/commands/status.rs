@@ -9,7 +9,7 @@ use crate::cluster::{Connection, ReadRequest};
 use crate::error::{Error, Status};
 use crate::render::status::{counted_partitions, render_status};
 
-pub async fn run(file: &FileArgs, cluster: &ClusterArgs) -> Result<Status, Error> {
+pub(super) async fn run(file: &FileArgs, cluster: &ClusterArgs) -> Result<Status, Error> {
     let desired = topology::load(file)?.desired;
     let conn = Connection::connect(session::settings(Some(&desired), cluster))?;
     let scope = crate::diff::scope_of(&desired, &desired.policy);

@@ -11,7 +11,7 @@ use crate::model::DesiredState;
 use crate::spec::{self, SourceFile};
 
 /// `--env all`: every environment at once (plan and validate only).
-pub const ALL: &str = "all";
+pub(super) const ALL: &str = "all";
 
 /// A loaded topology and what the plan says about where it came from.
 #[derive(Debug, Clone)]
@@ -25,7 +25,7 @@ pub struct Topology {
 }
 
 /// The files named by `-f`, directories expanded, each file once.
-pub fn paths(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+pub(super) fn paths(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut out: Vec<PathBuf> = Vec::new();
     for arg in args {
         if arg.is_dir() {
@@ -57,7 +57,7 @@ pub fn paths(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
 }
 
 /// The files as the user named them: `topology.toml`, `teams/`, `a.toml + b.toml`.
-pub fn display_name(args: &[PathBuf]) -> String {
+pub(super) fn display_name(args: &[PathBuf]) -> String {
     args.iter()
         .map(|p| p.display().to_string())
         .collect::<Vec<_>>()
@@ -91,7 +91,7 @@ fn process_env(name: &str) -> Option<String> {
 
 /// Loads the topology in the environment `--env` / TOPO_ENV selects (else the files'
 /// `default_environment`).
-pub fn load(file: &FileArgs) -> Result<Topology, Error> {
+pub(super) fn load(file: &FileArgs) -> Result<Topology, Error> {
     if file.env.as_deref() == Some(ALL) {
         return Err(Error::Usage(
             "--env all works with `topo plan` and `topo validate`; other commands take one \
@@ -103,7 +103,7 @@ pub fn load(file: &FileArgs) -> Result<Topology, Error> {
 }
 
 /// Loads the topology in one given environment (or the default with `None`).
-pub fn load_env(file: &FileArgs, env: Option<&str>) -> Result<Topology, Error> {
+pub(super) fn load_env(file: &FileArgs, env: Option<&str>) -> Result<Topology, Error> {
     let paths = paths(&file.file)?;
     let texts = read_all(&paths)?;
     let loaded = spec::load_files(&sources(&texts), &process_env, env);
@@ -126,13 +126,13 @@ pub fn load_env(file: &FileArgs, env: Option<&str>) -> Result<Topology, Error> {
 }
 
 /// Every environment the files declare, sorted; empty when they declare none.
-pub fn environments(file: &FileArgs) -> Result<Vec<String>, Error> {
+pub(super) fn environments(file: &FileArgs) -> Result<Vec<String>, Error> {
     let texts = read_all(&paths(&file.file)?)?;
     Ok(spec::environment_names(&sources(&texts), &process_env))
 }
 
 /// Checks the topology in every environment; warnings are printed.
-pub fn validate(file: &FileArgs) -> Result<spec::Validated, Error> {
+pub(super) fn validate(file: &FileArgs) -> Result<spec::Validated, Error> {
     let texts = read_all(&paths(&file.file)?)?;
     let validated = spec::validate_all(&sources(&texts), &process_env)?;
     for w in &validated.warnings {
@@ -143,7 +143,7 @@ pub fn validate(file: &FileArgs) -> Result<spec::Validated, Error> {
 
 /// One file, as the base of `topo import --env`: its text, whether it declares
 /// environments, and its desired state without any environment applied.
-pub fn load_base(path: &Path) -> Result<(String, bool, DesiredState), Error> {
+pub(super) fn load_base(path: &Path) -> Result<(String, bool, DesiredState), Error> {
     let texts = read_all(&[path.to_path_buf()])?;
     let files = sources(&texts);
     let has_environments = !spec::environment_names(&files, &process_env).is_empty();

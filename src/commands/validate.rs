@@ -18,7 +18,7 @@ fn counts(d: &DesiredState) -> String {
     )
 }
 
-pub fn run(file: &FileArgs) -> Result<Status, Error> {
+pub(super) fn run(file: &FileArgs) -> Result<Status, Error> {
     let name = topology::display_name(&file.file);
     if let Some(env) = file.env.as_deref().filter(|e| *e != topology::ALL) {
         let loaded = topology::load_env(file, Some(env))?;

@@ -8,8 +8,8 @@ mod groups;
 mod topics;
 mod verify;
 
-pub use topics::values_equal;
-pub use verify::{verify, verify_request};
+pub(crate) use topics::values_equal;
+pub(crate) use verify::{verify, verify_request};
 
 use std::collections::BTreeMap;
 

@@ -193,7 +193,7 @@ fn percent(share: f64) -> String {
 
 /// Compares two config values the way Kafka means them: lists ignore spacing, numbers
 /// ignore formatting, booleans ignore case.
-pub fn values_equal(a: &str, b: &str) -> bool {
+pub(crate) fn values_equal(a: &str, b: &str) -> bool {
     let (a, b) = (a.trim(), b.trim());
     if a == b {
         return true;

@@ -10,7 +10,7 @@ use crate::plan::{Action, Op};
 
 /// What proving convergence needs to read: only the resources apply touched, and only the
 /// config keys it set, instead of the whole topology again.
-pub fn verify_request(done: &[&Action]) -> ReadRequest {
+pub(crate) fn verify_request(done: &[&Action]) -> ReadRequest {
     let mut request = ReadRequest::default();
     let mut keys = BTreeSet::new();
     for action in done {
@@ -40,7 +40,10 @@ pub fn verify_request(done: &[&Action]) -> ReadRequest {
 }
 
 /// Differences between what completed actions promised and what the cluster shows.
-pub fn verify<'a>(done: impl IntoIterator<Item = &'a Action>, live: &LiveState) -> Vec<String> {
+pub(crate) fn verify<'a>(
+    done: impl IntoIterator<Item = &'a Action>,
+    live: &LiveState,
+) -> Vec<String> {
     let mut problems = Vec::new();
     for action in done {
         let name = &action.resource.name;

@@ -43,7 +43,7 @@ pub struct TopicSpec {
 }
 
 impl TopicSpec {
-    pub fn is_keyed(&self) -> bool {
+    pub(crate) fn is_keyed(&self) -> bool {
         self.key.is_some() || self.partitioner.is_some()
     }
 }
@@ -57,7 +57,7 @@ pub enum OffsetPolicy {
 }
 
 impl OffsetPolicy {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             OffsetPolicy::Earliest => "earliest",
             OffsetPolicy::Latest => "latest",
@@ -87,16 +87,10 @@ pub enum ScopePattern {
 }
 
 impl ScopePattern {
-    pub fn matches(&self, name: &str) -> bool {
+    pub(crate) fn matches(&self, name: &str) -> bool {
         match self {
             ScopePattern::Prefix(p) => name.starts_with(p.as_str()),
             ScopePattern::Glob(g) => glob_match(g.as_bytes(), name.as_bytes()),
-        }
-    }
-
-    pub fn text(&self) -> &str {
-        match self {
-            ScopePattern::Prefix(p) | ScopePattern::Glob(p) => p,
         }
     }
 }
@@ -146,13 +140,13 @@ pub struct Policy {
 }
 
 /// Kafka-internal and platform topics that topo never manages, whatever the scope says.
-pub fn is_internal_topic(name: &str) -> bool {
+pub(crate) fn is_internal_topic(name: &str) -> bool {
     name.starts_with("__") || name == "_schemas"
 }
 
 impl Policy {
     /// Whether a live, undeclared topic falls inside the managed scope.
-    pub fn in_scope(&self, name: &str) -> bool {
+    pub(crate) fn in_scope(&self, name: &str) -> bool {
         !is_internal_topic(name) && self.manage.iter().any(|p| p.matches(name))
     }
 
@@ -250,7 +244,7 @@ pub struct LiveTopic {
 
 impl LiveTopic {
     /// Keys explicitly set on this topic (dynamic topic configs).
-    pub fn overrides(&self) -> impl Iterator<Item = (&String, &LiveConfigEntry)> {
+    pub(crate) fn overrides(&self) -> impl Iterator<Item = (&String, &LiveConfigEntry)> {
         self.config
             .iter()
             .flat_map(|c| c.iter())
@@ -270,7 +264,7 @@ pub enum GroupState {
 }
 
 impl GroupState {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             GroupState::Empty => "empty",
             GroupState::Stable => "stable",
@@ -293,7 +287,7 @@ pub struct PartitionLag {
 
 impl PartitionLag {
     /// Messages not yet consumed; without a commit, everything still in the log counts.
-    pub fn lag(&self) -> i64 {
+    pub(crate) fn lag(&self) -> i64 {
         let from = self.committed.unwrap_or(self.log_start).max(self.log_start);
         (self.log_end - from).max(0)
     }
@@ -310,7 +304,7 @@ pub struct LiveGroup {
 }
 
 impl LiveGroup {
-    pub fn has_commits(&self) -> bool {
+    pub(crate) fn has_commits(&self) -> bool {
         self.offsets
             .values()
             .flatten()

@@ -16,13 +16,13 @@ use crate::plan::Scope;
 
 /// Per-resource digests (`"topic NAME"` → 8 hex chars) plus the overall fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Observation {
+pub(crate) struct Observation {
     pub fingerprint: String,
     pub parts: BTreeMap<String, String>,
 }
 
 /// Topic names the plan depends on: declared ones plus live ones inside the managed scope.
-pub fn observed_topics<'a>(live: &'a LiveState, scope: &'a Scope) -> BTreeSet<&'a str> {
+pub(crate) fn observed_topics<'a>(live: &'a LiveState, scope: &'a Scope) -> BTreeSet<&'a str> {
     let mut names: BTreeSet<&str> = scope.topics.iter().map(String::as_str).collect();
     names.extend(
         live.topics
@@ -42,7 +42,7 @@ fn hex(bytes: &[u8]) -> String {
         })
 }
 
-pub fn observe(live: &LiveState, scope: &Scope) -> Observation {
+pub(crate) fn observe(live: &LiveState, scope: &Scope) -> Observation {
     let mut parts = BTreeMap::new();
     // Line-oriented canonical forms are unambiguous: Kafka names cannot hold tabs or newlines.
     for name in observed_topics(live, scope) {
@@ -92,7 +92,7 @@ pub fn observe(live: &LiveState, scope: &Scope) -> Observation {
 }
 
 /// What differs between the observation a plan was made from and a fresh one.
-pub fn describe_difference(
+pub(crate) fn describe_difference(
     before: &BTreeMap<String, String>,
     after: &BTreeMap<String, String>,
 ) -> Vec<String> {

@@ -4,7 +4,7 @@
 //! Renderers and apply both consume this type and nothing else, so a saved plan renders
 //! and applies exactly as it was reviewed. No IO here; the JSON form is the serde form.
 
-pub mod fingerprint;
+pub(crate) mod fingerprint;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{ConfigMap, GroupState, OffsetPolicy, Origins, ScopePattern};
 
 /// Bumped whenever the JSON document changes incompatibly.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// Execution order of actions. The explicit rank (not declaration order) is what apply and
 /// every renderer sort by: topics must exist before their partitions or configs change,
@@ -29,7 +29,7 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub fn rank(self) -> u8 {
+    pub(crate) fn rank(self) -> u8 {
         match self {
             Phase::CreateTopics => 10,
             Phase::Partitions => 20,
@@ -54,13 +54,13 @@ pub struct Resource {
 }
 
 impl Resource {
-    pub fn topic(name: impl Into<String>) -> Self {
+    pub(crate) fn topic(name: impl Into<String>) -> Self {
         Resource {
             kind: ResourceKind::Topic,
             name: name.into(),
         }
     }
-    pub fn group(name: impl Into<String>) -> Self {
+    pub(crate) fn group(name: impl Into<String>) -> Self {
         Resource {
             kind: ResourceKind::Group,
             name: name.into(),
@@ -107,7 +107,7 @@ pub enum Op {
 }
 
 impl Op {
-    pub fn category(&self) -> Category {
+    pub(crate) fn category(&self) -> Category {
         match self {
             Op::CreateTopic { .. } | Op::CommitGroupOffsets { .. } => Category::Create,
             Op::AlterConfigs { .. } | Op::CreatePartitions { .. } => Category::Update,
@@ -141,7 +141,11 @@ pub struct Change {
 }
 
 impl Change {
-    pub fn set(key: impl Into<String>, before: Option<String>, after: impl Into<String>) -> Self {
+    pub(crate) fn set(
+        key: impl Into<String>,
+        before: Option<String>,
+        after: impl Into<String>,
+    ) -> Self {
         Change {
             key: key.into(),
             before,
@@ -150,7 +154,7 @@ impl Change {
             before_default: false,
         }
     }
-    pub fn unset(key: impl Into<String>, before: Option<String>) -> Self {
+    pub(crate) fn unset(key: impl Into<String>, before: Option<String>) -> Self {
         Change {
             key: key.into(),
             before,
@@ -196,7 +200,7 @@ pub struct Action {
 
 impl Action {
     /// Short verb phrase for progress lines and reports.
-    pub fn label(&self) -> &'static str {
+    pub(crate) fn label(&self) -> &'static str {
         match self.op {
             Op::CreateTopic { .. } => "create",
             Op::AlterConfigs { .. } => "update configs",
@@ -216,8 +220,6 @@ pub enum RefusalKind {
     ActiveGroup,
     /// The broker said no during `--validate`.
     BrokerRejected,
-    /// Something the policy forbids.
-    Policy,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -352,7 +354,7 @@ pub struct ClusterInfo {
 impl Plan {
     /// Builds a plan with actions in execution order and the summary derived from content.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    pub(crate) fn new(
         topology: String,
         cluster: ClusterInfo,
         observation: fingerprint::Observation,
@@ -388,7 +390,7 @@ impl Plan {
     }
 
     /// Recomputes the summary; call after adding refusals (e.g. from server-side validation).
-    pub fn resummarise(&mut self) {
+    pub(crate) fn resummarise(&mut self) {
         let mut per_category: BTreeMap<Category, BTreeSet<&Resource>> = BTreeMap::new();
         for action in &self.actions {
             per_category
@@ -407,20 +409,20 @@ impl Plan {
         };
     }
 
-    pub fn has_changes(&self) -> bool {
+    pub(crate) fn has_changes(&self) -> bool {
         !self.actions.is_empty()
     }
 
-    pub fn is_refused(&self) -> bool {
+    pub(crate) fn is_refused(&self) -> bool {
         !self.refused.is_empty()
     }
 
     /// Whether a drift check should report a difference (exit 2).
-    pub fn has_drift(&self) -> bool {
+    pub(crate) fn has_drift(&self) -> bool {
         self.has_changes() || !self.drift.is_empty()
     }
 
-    pub fn to_json(&self) -> String {
+    pub(crate) fn to_json(&self) -> String {
         // Serialising plain data with string keys cannot fail; fall back defensively anyway.
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }

@@ -16,18 +16,18 @@
 
 mod human;
 mod markdown;
-pub mod partition;
+pub(crate) mod partition;
 mod prometheus;
-pub mod status;
+pub(crate) mod status;
 mod table;
 mod textdiff;
-pub mod topology;
+pub(crate) mod topology;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use human::{human, HumanOptions};
 pub use markdown::markdown;
-pub use prometheus::prometheus;
+pub(crate) use prometheus::prometheus;
 pub use table::summary_table;
 
 use crate::plan::{

@@ -24,18 +24,18 @@ fn producer_of(p: Partitioner) -> &'static str {
 /// Printed under the side-by-side table: md5 is the seed's scheme, but no Kafka client
 /// computes it, so keyed records only land on the md5 partition when a producer passes
 /// that partition explicitly.
-pub const CLIENT_NOTE: &str = "note: Java clients use murmur2 and librdkafka clients \
+pub(crate) const CLIENT_NOTE: &str = "note: Java clients use murmur2 and librdkafka clients \
 (confluent-kafka, rdkafka) default to crc32-based `consistent_random`, so the md5 mapping \
 is only where keys land if producers set the partition explicitly.";
 
 /// The partition of `key`: the bare number and a newline, so scripts can use it as is.
-pub fn partition_line(p: Partitioner, key: &str, partitions: i32) -> Result<String, String> {
+pub(crate) fn partition_line(p: Partitioner, key: &str, partitions: i32) -> Result<String, String> {
     let n = partition::partition_for(p, key.as_bytes(), partitions).map_err(|e| e.to_string())?;
     Ok(format!("{n}\n"))
 }
 
 /// Every partitioner side by side for one key, followed by [`CLIENT_NOTE`].
-pub fn all_partitioners(
+pub(crate) fn all_partitioners(
     key: &str,
     partitions: i32,
     context: &str,
@@ -64,7 +64,7 @@ fn percent(share: f64) -> String {
 /// How many of `keys` change partition from `from` to `to` partitions under each of
 /// `partitioners`, next to the share expected for uniformly hashed keys, with the first
 /// few moves as examples.
-pub fn moves_report(
+pub(crate) fn moves_report(
     source: &str,
     keys: &[&str],
     partitioners: &[Partitioner],
@@ -107,7 +107,7 @@ pub fn moves_report(
 
 /// Said on stderr when `--topic` names a topic whose declaration and cluster disagree:
 /// the live count is what producers hash against until `topo apply` runs.
-pub fn count_note(topic: &str, declared: Option<i32>, live: i32) -> Option<String> {
+pub(crate) fn count_note(topic: &str, declared: Option<i32>, live: i32) -> Option<String> {
     match declared {
         Some(d) if d != live => Some(format!(
             "note: topic \"{topic}\" declares {d} partitions but has {live} on the cluster; \

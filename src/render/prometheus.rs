@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::plan::{Category, Plan, WarningKind};
 
-pub fn prometheus(plan: &Plan) -> String {
+pub(crate) fn prometheus(plan: &Plan) -> String {
     let count_ops = |c: Category| plan.actions.iter().filter(|a| a.op.category() == c).count();
     let warnings = |k: WarningKind| plan.warnings.iter().filter(|w| w.kind == k).count();
     let gauges: [(&str, &str, usize); 9] = [

@@ -15,10 +15,10 @@ use crate::units;
 use super::table::{align_right, grid};
 
 /// `(log start, log end)` per `(topic, partition)`, as `Connection::log_positions` reads them.
-pub type Positions = BTreeMap<(String, i32), (i64, i64)>;
+pub(crate) type Positions = BTreeMap<(String, i32), (i64, i64)>;
 
 /// Every live partition of every declared topic: the ones whose messages are counted.
-pub fn counted_partitions(desired: &DesiredState, live: &LiveState) -> Vec<(String, i32)> {
+pub(crate) fn counted_partitions(desired: &DesiredState, live: &LiveState) -> Vec<(String, i32)> {
     desired
         .topics
         .keys()
@@ -29,7 +29,7 @@ pub fn counted_partitions(desired: &DesiredState, live: &LiveState) -> Vec<(Stri
 
 /// Messages a topic holds: the sum of `log end - log start` over its partitions, or `None`
 /// when a partition's positions are unknown (a partial sum would understate a DLQ).
-pub fn message_count(topic: &str, partitions: i32, positions: &Positions) -> Option<i64> {
+pub(crate) fn message_count(topic: &str, partitions: i32, positions: &Positions) -> Option<i64> {
     (0..partitions)
         .map(|p| {
             positions
@@ -41,7 +41,7 @@ pub fn message_count(topic: &str, partitions: i32, positions: &Positions) -> Opt
 
 /// The partition furthest behind and its lag, when any partition lags at all; ties go to
 /// the lowest partition, as in the plan's group view.
-pub fn worst_partition(parts: &[PartitionLag]) -> Option<(i32, i64)> {
+pub(crate) fn worst_partition(parts: &[PartitionLag]) -> Option<(i32, i64)> {
     parts
         .iter()
         .map(|p| (p.partition, p.lag()))
@@ -216,7 +216,7 @@ fn groups_table(desired: &DesiredState, live: &LiveState, width: Option<u16>) ->
 
 /// The whole `topo status` output: the cluster line, the topics table, the groups table and
 /// any undeclared groups that consume managed topics.
-pub fn render_status(
+pub(crate) fn render_status(
     desired: &DesiredState,
     live: &LiveState,
     positions: &Positions,

@@ -18,7 +18,7 @@ const DLQ_SUFFIX: &str = "-dlq";
 
 /// Writes the topology for `live`: every non-internal topic in it, and the groups in
 /// `groups` restricted to those topics. `bootstrap` becomes the `[cluster]` fallback.
-pub fn to_toml(
+pub(crate) fn to_toml(
     live: &LiveState,
     groups: &BTreeMap<String, BTreeSet<String>>,
     bootstrap: Option<&str>,

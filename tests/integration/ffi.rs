@@ -1,17 +1,19 @@
-//! Live-broker tests for `topo::cluster::ffi`, the librdkafka admin wrappers.
+//! Live-broker tests for `cluster::ffi`, the librdkafka admin wrappers. The module is
+//! crate-private, so `main.rs` compiles its source into this test binary; that keeps
+//! these tests in the per-flavour integration runs.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use crate::ffi_impl::{
+    self as ffi, AlterOp, BrokerError, DescribePlan, DescribedEntry, FfiError, OffsetSpec,
+};
 use rdkafka::admin::{
     AdminClient, AdminOptions, ConfigSource, NewTopic, ResourceSpecifier, TopicReplication,
 };
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use topo::cluster::ffi::{
-    self, AlterOp, BrokerError, DescribePlan, DescribedEntry, FfiError, OffsetSpec,
-};
 use topo::model::ConfigSource as TopoSource;
 
 const TIMEOUT: Duration = Duration::from_secs(30);

@@ -8,11 +8,11 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::Message;
-use topo::cluster::ffi;
+use rdkafka::{Offset, TopicPartitionList};
 
-use crate::support::{admin, cells, create_topic, produce, seed_topology, unique, Workspace};
+use crate::support::{cells, create_topic, produce, seed_topology, unique, Workspace};
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -25,19 +25,66 @@ fn topology(topic: &str, partitions: i32, group: &str, group_settings: &str) -> 
     )
 }
 
-/// The group's committed offsets as `(topic, partition, offset)`, read with the plain
-/// admin call rather than topo's reader.
-fn committed(group: &str) -> Vec<(String, i32, i64)> {
-    ffi::list_consumer_group_offsets(&admin(), group, TIMEOUT).expect("list group offsets")
+/// A client of `group` that never joins it: commits and commit lookups only.
+fn bystander(group: &str) -> BaseConsumer {
+    ClientConfig::new()
+        .set("bootstrap.servers", crate::broker::bootstrap())
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer")
 }
 
-/// Member count and state of a group, as the broker describes it.
-fn describe(group: &str) -> ffi::GroupDescription {
-    ffi::describe_consumer_groups(&admin(), &[group.to_string()], TIMEOUT)
-        .expect("describe group")
-        .into_iter()
-        .next()
-        .expect("one description")
+/// The group's committed offsets on `topic` as `(topic, partition, offset)`, read with a
+/// plain client rather than topo's reader.
+fn committed(group: &str, topic: &str) -> Vec<(String, i32, i64)> {
+    let client = bystander(group);
+    let metadata = client
+        .fetch_metadata(Some(topic), TIMEOUT)
+        .expect("metadata");
+    let mut partitions = TopicPartitionList::new();
+    for t in metadata.topics() {
+        for p in t.partitions() {
+            partitions.add_partition(topic, p.id());
+        }
+    }
+    let commits = client
+        .committed_offsets(partitions, TIMEOUT)
+        .expect("committed offsets");
+    let mut out: Vec<(String, i32, i64)> = commits
+        .elements()
+        .iter()
+        .filter_map(|e| match e.offset() {
+            Offset::Offset(n) => Some((e.topic().to_string(), e.partition(), n)),
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Commits `offsets` for `group` as an operator's tool would, with no member joined.
+fn commit(group: &str, offsets: &[(String, i32, i64)]) {
+    let mut list = TopicPartitionList::new();
+    for (topic, partition, offset) in offsets {
+        list.add_partition_offset(topic, *partition, Offset::Offset(*offset))
+            .expect("offset");
+    }
+    bystander(group)
+        .commit(&list, CommitMode::Sync)
+        .expect("commit offsets");
+}
+
+/// State and member count of a group, as the broker describes it (empty and 0 before the
+/// group exists).
+fn describe(group: &str) -> (String, usize) {
+    let groups = bystander(group)
+        .fetch_group_list(Some(group), TIMEOUT)
+        .expect("describe group");
+    // A group the coordinator does not know yet is not listed at all.
+    groups.groups().first().map_or((String::new(), 0), |g| {
+        (g.state().to_string(), g.members().len())
+    })
 }
 
 fn consumer(group: &str, topic: &str) -> BaseConsumer {
@@ -88,7 +135,7 @@ fn earliest_commits_the_log_start_and_a_consumer_starts_there() {
     let apply = ws.topo(&["apply", "--auto-approve"]);
     assert_eq!(apply.code, 0, "{apply:?}");
     assert_eq!(
-        committed(&group),
+        committed(&group, &topic),
         (0..3).map(|p| (topic.clone(), p, 0)).collect::<Vec<_>>(),
         "every partition committed at its log start"
     );
@@ -137,7 +184,7 @@ fn latest_commits_the_log_end() {
     let apply = ws.topo(&["apply", "--auto-approve"]);
     assert_eq!(apply.code, 0, "{apply:?}");
     assert_eq!(
-        committed(&group),
+        committed(&group, &topic),
         vec![(topic.clone(), 0, 3), (topic.clone(), 1, 5)]
     );
 }
@@ -159,7 +206,7 @@ fn lag_over_budget_is_drift_and_under_budget_is_not() {
     let apply = ws.topo(&["apply", "--auto-approve"]);
     assert_eq!(apply.code, 0, "{apply:?}");
     assert_eq!(
-        committed(&group),
+        committed(&group, &topic),
         vec![(topic.clone(), 0, 0), (topic.clone(), 1, 0)]
     );
 
@@ -215,13 +262,13 @@ fn group_with_an_active_member_is_refused_and_left_alone() {
     loop {
         let _ = member.poll(Duration::from_millis(100));
         let d = describe(&group);
-        let assigned: usize = d.members.iter().map(|m| m.assignment.len()).sum();
-        if d.state == "Stable" && assigned == 2 {
+        let assigned = member.assignment().map_or(0, |a| a.count());
+        if d.0 == "Stable" && assigned == 2 {
             break;
         }
         assert!(Instant::now() < deadline, "group never settled: {d:?}");
     }
-    assert!(committed(&group).is_empty());
+    assert!(committed(&group, &topic).is_empty());
 
     let ws = Workspace::new(&topology(
         &topic,
@@ -246,14 +293,10 @@ fn group_with_an_active_member_is_refused_and_left_alone() {
     let apply = ws.topo(&["apply", "--auto-approve"]);
     assert_eq!(apply.code, 1, "{apply:?}");
     assert!(
-        committed(&group).is_empty(),
+        committed(&group, &topic).is_empty(),
         "apply must not commit for a group with members"
     );
-    assert_eq!(
-        describe(&group).members.len(),
-        1,
-        "the member is still there"
-    );
+    assert_eq!(describe(&group).1, 1, "the member is still there");
     drop(member);
 }
 
@@ -265,9 +308,7 @@ fn group_with_commits_gets_no_action_and_keeps_its_offsets() {
     produce(&topic, Some(0), 4);
     // Positioned by someone else (a previous deployment, an operator's reset).
     let offsets = vec![(topic.clone(), 0, 2), (topic.clone(), 1, 0)];
-    let altered = ffi::alter_consumer_group_offsets(&admin(), &group, &offsets, TIMEOUT)
-        .expect("alter offsets");
-    assert!(altered.iter().all(|(_, r)| r.is_ok()), "{altered:?}");
+    commit(&group, &offsets);
 
     let ws = Workspace::new(&topology(
         &topic,
@@ -289,7 +330,11 @@ fn group_with_commits_gets_no_action_and_keeps_its_offsets() {
 
     let apply = ws.topo(&["apply", "--auto-approve"]);
     assert_eq!(apply.code, 0, "{apply:?}");
-    assert_eq!(committed(&group), offsets, "apply left the commits alone");
+    assert_eq!(
+        committed(&group, &topic),
+        offsets,
+        "apply left the commits alone"
+    );
 }
 
 #[test]
@@ -300,9 +345,7 @@ fn undeclared_consumers_are_warned_about_when_the_file_declares_groups() {
     create_topic(&topic, 2, &[]);
     let offsets = vec![(topic.clone(), 0, 0), (topic.clone(), 1, 0)];
     for group in [&declared, &other] {
-        let altered = ffi::alter_consumer_group_offsets(&admin(), group, &offsets, TIMEOUT)
-            .expect("alter offsets");
-        assert!(altered.iter().all(|(_, r)| r.is_ok()), "{altered:?}");
+        commit(group, &offsets);
     }
     let unmanaged = |json: &serde_json::Value| -> Vec<String> {
         json["warnings"]

@@ -225,10 +225,10 @@ pub fn alter_config(topic: &str, key: &str, value: &str) {
             topic.to_string(),
             vec![(
                 key.to_string(),
-                topo::cluster::ffi::AlterOp::Set(value.to_string()),
+                crate::ffi_impl::AlterOp::Set(value.to_string()),
             )],
         )];
-        let res = topo::cluster::ffi::incremental_alter_topic_configs(
+        let res = crate::ffi_impl::incremental_alter_topic_configs(
             &admin,
             &change,
             false,
