@@ -100,6 +100,10 @@ pub(super) async fn run_every_environment(
             }
             Err(e) => {
                 let text = e.to_string();
+                if opts.format == Format::Json {
+                    // The JSON array holds plans only; what failed goes to stderr.
+                    eprintln!("env {name}: error: {text}");
+                }
                 sections.push(match opts.format {
                     Format::Markdown => {
                         format!("### topo plan · env `{name}`\n\n**failed:**\n\n```\n{text}\n```\n")

@@ -154,7 +154,7 @@ pub fn markdown(plan: &Plan) -> String {
         let mut ordered: Vec<&Block<'_>> = all.iter().collect();
         ordered.sort_by_key(|b| rank(b));
         for block in ordered {
-            out.push_str(&details(block));
+            out.push_str(&details(block, super::origin_text(plan, block.resource)));
         }
     }
 
@@ -206,7 +206,9 @@ pub fn markdown(plan: &Plan) -> String {
     out
 }
 
-fn details(block: &Block<'_>) -> String {
+/// One resource as a collapsible block; `origin` says which file declared it, in a
+/// topology made of several files.
+fn details(block: &Block<'_>, origin: Option<String>) -> String {
     let open = if block.is_refused() || block.risk_count() > 0 {
         " open"
     } else {
@@ -216,6 +218,9 @@ fn details(block: &Block<'_>) -> String {
     let risks = block.risk_count();
     if risks > 0 {
         label.push_str(&format!(" · {}", plural(risks, "risk", "risks")));
+    }
+    if let Some(origin) = origin {
+        label.push_str(&format!(" · {}", html(&origin)));
     }
     let summary = format!(
         "<code>{} {}</code> {label}",

@@ -508,10 +508,22 @@ fn policy(parts: &mut [Part<'_>]) -> Policy {
 /// Problems are left to the real load.
 pub fn environment_names(
     files: &[SourceFile<'_>],
-    env: &dyn Fn(&str) -> Option<String>,
+    _env: &dyn Fn(&str) -> Option<String>,
 ) -> Vec<String> {
-    let parts: Vec<Part<'_>> = files.iter().map(|f| read_part(*f, env)).collect();
-    names_of(&parts).into_iter().collect()
+    // Only the keys of each `environments` table: no walk, no expansion, so asking costs
+    // one parse rather than a whole load.
+    let mut names = BTreeSet::new();
+    for f in files {
+        let (root, _) = DeTable::parse_recoverable(f.text);
+        if let Some(DeValue::Table(t)) = root.get_ref().get("environments").map(|v| v.get_ref()) {
+            names.extend(
+                t.iter()
+                    .map(|(k, _)| k.get_ref().to_string())
+                    .filter(|n| env::is_valid_name(n)),
+            );
+        }
+    }
+    names.into_iter().collect()
 }
 
 /// A topology checked in every environment: each environment's desired state and the

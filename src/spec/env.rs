@@ -75,6 +75,11 @@ fn env_name_problem(name: &str) -> Option<String> {
     None
 }
 
+/// Whether `name` is a usable environment name (invalid ones are reported by the load).
+pub(crate) fn is_valid_name(name: &str) -> bool {
+    env_name_problem(name).is_none()
+}
+
 /// Reads `default_environment` and every `[environments.NAME]` section of `root`.
 pub(crate) fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) -> Envs {
     let mut envs = Envs::default();

@@ -386,6 +386,82 @@ fn composed_files_keep_provenance_and_delete_only_in_opted_in_scopes() {
         "compose-plan-human",
         render::human(&plan, &HumanOptions { color: false })
     );
+    crate::snapshot!("compose-plan-markdown", render::markdown(&plan));
+}
+
+const PLATFORM_ENVS: &str = r#"default_environment = "dev"
+
+[cluster]
+bootstrap_servers = "localhost:19092"
+
+[environments.dev]
+
+[environments.prod.cluster]
+bootstrap_servers = "localhost:19132"
+"#;
+
+const TEAM_ENVS: &str = r#"[scope]
+prefixes = ["orders."]
+
+[defaults]
+partitions = 3
+replication_factor = 1
+
+[topics."orders.created"]
+
+[environments.prod.defaults]
+replication_factor = 3
+
+[environments.prod.topics."orders.created"]
+partitions = 12
+"#;
+
+#[test]
+fn environments_span_the_files_of_a_composed_topology() {
+    let files = vec![
+        SourceFile {
+            name: "topology/orders.toml",
+            text: TEAM_ENVS,
+        },
+        SourceFile {
+            name: "topology/platform.toml",
+            text: PLATFORM_ENVS,
+        },
+    ];
+    // The default comes from the platform file and applies to the team file too.
+    let dev = spec::load_files(&files, &no_env, None).unwrap();
+    assert_eq!(dev.environment.as_deref(), Some("dev"));
+    assert_eq!(dev.desired.topics["orders.created"].partitions, 3);
+    let prod = load(&files, Some("prod"));
+    assert_eq!(
+        prod.cluster.bootstrap_servers.as_deref(),
+        Some("localhost:19132")
+    );
+    let t = &prod.topics["orders.created"];
+    assert_eq!((t.partitions, t.replication_factor), (12, 3));
+    assert_eq!(
+        spec::environment_names(&files, &no_env),
+        ["dev".to_string(), "prod".to_string()]
+    );
+}
+
+#[test]
+fn a_cluster_in_two_files_is_an_error_naming_the_first() {
+    let files = vec![
+        SourceFile {
+            name: "a.toml",
+            text: "[cluster]\nbootstrap_servers = \"localhost:19092\"\n",
+        },
+        SourceFile {
+            name: "b.toml",
+            text: "\n[cluster]\nbootstrap_servers = \"localhost:29092\"\n",
+        },
+    ];
+    let out = errors(&files, None);
+    assert!(
+        out.contains("b.toml:2:2: error: [cluster] is already declared in a.toml:1"),
+        "{out}"
+    );
 }
 
 #[test]
