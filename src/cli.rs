@@ -26,6 +26,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
   topo plan --detailed-exitcode --format json   drift check: 0 in sync, 2 drift, 1 error
   topo partition tenant-42 --topic ingestion-events --all
   topo import --include 'orders-*' -o topology.toml
+  topo plan --env prod                          another environment of the file (or TOPO_ENV=prod)
+  topo plan --env all --format markdown         every environment, each from its own cluster
+  topo plan --target topic:ingestion-events     one topic and its dead-letter topic (partial)
+  topo plan -f topology/                        every *.toml of a directory as one topology
 
 Bootstrap servers: --bootstrap-servers, else [cluster].bootstrap_servers in the file, else
 KAFKA_BOOTSTRAP_SERVERS, else localhost:19092. Docs: docs/topology.md, docs/plan-format.md."
