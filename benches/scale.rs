@@ -11,6 +11,8 @@
 //! - `run`: the benchmark itself; grows the cluster size by size, times each scenario
 //!   `--reps` times (after one untimed warm-up) and prints a table of medians and spreads.
 //! - `baseline`: one raw-call read, as a child process so it is timed exactly like topo.
+//! - `alter`: the config change of a config-change apply sent raw (one AlterConfigs request
+//!   per 5,000 topics), as a child process, optionally with the reads such an apply needs.
 //! - `phases`: topo's own plan pipeline in-process through the library, timing each phase
 //!   and sampling RSS after each, to attribute time and memory.
 
@@ -42,6 +44,7 @@ fn main() {
         Some("run") => run(&args[1..]),
         Some("baseline") => baseline(&args[1..]),
         Some("phases") => phases(&args[1..]),
+        Some("alter") => alter(&args[1..]),
         _ => {
             println!("scale: run it through benches/run (it needs its own Kafka broker)");
             Ok(())
@@ -852,9 +855,165 @@ fn apply_scenarios(bench: &mut Bench, n: usize, partitions: i32, count: usize) -
             Ok(())
         },
     )?;
+    // The same `count` changes with a file declaring only the changed topics, next to the
+    // same change sent raw: once alone, once with the reads the
+    // apply needs around them (metadata and the topics' configs before, the configs again
+    // after, to verify).
+    let changed: Vec<usize> = (0..n).filter(|i| i % every == 0).take(count).collect();
+    let names = bench.work.join("alter-names.txt");
+    std::fs::write(
+        &names,
+        changed
+            .iter()
+            .map(|&i| topic_name(i))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )?;
+    let variant_of = |rep: usize| 1 + u32::from(rep % 2 == 1);
+    let declared_changed = |rep: usize| -> Vec<Declared> {
+        changed
+            .iter()
+            .map(|&i| Declared {
+                name: topic_name(i),
+                partitions,
+                config: topic_config(i, variant_of(rep)),
+            })
+            .collect()
+    };
+    let me = bench.me.clone();
+    for (label, reads) in [
+        ("raw AlterConfigs, same change", "0"),
+        ("raw reads + AlterConfigs + verify reads", "1"),
+    ] {
+        eprintln!("== {label}");
+        let alter_args = |rep: usize| -> Vec<String> {
+            let retention = RETENTIONS[0] + i64::from(variant_of(rep)) * 60_000;
+            [
+                "alter",
+                "--bootstrap",
+                &bench.bootstrap,
+                "--names",
+                &names.display().to_string(),
+                "--retention-base",
+                &retention.to_string(),
+                "--reads",
+                reads,
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+        };
+        let mut samples = Vec::new();
+        for rep in 0..=bench.reps {
+            let s = measure(&me, &alter_args(rep), &bench.work, &[0])?;
+            if rep > 0 {
+                samples.push(s);
+            }
+        }
+        let (topics, parts, _) = cluster_size(&bench.bootstrap, &[])?;
+        bench.rows.push(Row {
+            scenario: label.to_string(),
+            declared: count,
+            cluster_topics: topics,
+            cluster_partitions: parts,
+            samples,
+        });
+    }
+    let p = path.clone();
+    bench.scenario(
+        &format!("apply: change {count} configs, {count} declared"),
+        count,
+        &topo,
+        &args,
+        &[0],
+        |_, rep| write_topology(&p, &declared_changed(rep)),
+    )?;
     // Back to the original configs so a later plan run sees the cluster in sync.
     write_topology(&path, &declared(0..n, partitions, |_| 0))?;
     measure(&topo, &args, &bench.work, &[0])?;
+    Ok(())
+}
+
+/// Sets `retention.ms` on every topic named in `--names` in one request per 5,000 topics,
+/// as topo sends it (one key per topic here). The value is
+/// the topic's benchmark retention shifted as `--retention-base` says: the first topic
+/// gets exactly that value, the others their own base plus the same shift, matching the
+/// topology topo applies in the same run. With `--reads 1`, also the reads a config-change
+/// apply needs: all-topics metadata and the topics' configs first, the configs again after.
+fn alter(args: &[String]) -> Res<()> {
+    let opts = options(args)?;
+    let bootstrap = opt(&opts, "bootstrap")?;
+    let names_text = std::fs::read_to_string(opt(&opts, "names")?)?;
+    let names: Vec<String> = names_text
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    let shift: i64 = opt(&opts, "retention-base")?.parse::<i64>()? - RETENTIONS[0];
+    let reads = opt(&opts, "reads")? == "1";
+    let rt = runtime()?;
+    let admin = admin(bootstrap)?;
+    let describe = |admin: &AdminClient<DefaultClientContext>| -> Res<usize> {
+        let chunks: Vec<Vec<ResourceSpecifier<'_>>> = names
+            .chunks(DESCRIBE_CHUNK)
+            .map(|c| c.iter().map(|n| ResourceSpecifier::Topic(n)).collect())
+            .collect();
+        rt.block_on(async {
+            let futures: Vec<_> = chunks
+                .iter()
+                .map(|c| admin.describe_configs(c, &admin_opts()))
+                .collect();
+            let mut entries = 0;
+            for f in futures {
+                for r in f.await? {
+                    entries += r.map_err(|e| format!("{e:?}"))?.entries.len();
+                }
+            }
+            Ok(entries)
+        })
+    };
+    if reads {
+        admin.inner().fetch_metadata(None, TIMEOUT)?;
+        describe(&admin)?;
+    }
+    // The client's plain API has no IncrementalAlterConfigs: the same change as one
+    // AlterConfigs request naming each topic's full set of overrides (what the legacy call
+    // needs so nothing else is reset), for up to 5,000 topics per request as topo sends.
+    let configs: Vec<(String, Vec<(&'static str, String)>)> = names
+        .iter()
+        .map(|name| {
+            let i: usize = name
+                .strip_prefix("bench-")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            let mut config = topic_config(i, 0);
+            for (k, v) in &mut config {
+                if *k == "retention.ms" {
+                    *v = (RETENTIONS[i % RETENTIONS.len()] + shift).to_string();
+                }
+            }
+            (name.clone(), config)
+        })
+        .collect();
+    for batch in configs.chunks(5_000) {
+        let alters: Vec<rdkafka::admin::AlterConfig<'_>> = batch
+            .iter()
+            .map(|(name, config)| {
+                config.iter().fold(
+                    rdkafka::admin::AlterConfig::new(ResourceSpecifier::Topic(name)),
+                    |a, (k, v)| a.set(k, v),
+                )
+            })
+            .collect();
+        for r in rt.block_on(admin.alter_configs(&alters, &admin_opts()))? {
+            r.map_err(|(res, code)| format!("{res:?}: {code:?}"))?;
+        }
+    }
+    if reads {
+        describe(&admin)?;
+    }
+    // As topo does: nothing is left for an admin client's shutdown to do.
+    std::mem::forget(admin);
     Ok(())
 }
 
@@ -865,7 +1024,7 @@ fn apply_scenarios(bench: &mut Bench, n: usize, partitions: i32, count: usize) -
 /// One all-topics metadata request, then DescribeConfigs of the named topics that exist,
 /// in chunks of `DESCRIBE_CHUNK`, spread round robin over the brokers as topo spreads
 /// them, all in flight at once: what topo's read asks the broker, without diffing or
-/// rendering.
+/// rendering, and without the client's shutdown.
 fn baseline(args: &[String]) -> Res<()> {
     let opts = options(args)?;
     let bootstrap = opt(&opts, "bootstrap")?;
@@ -912,6 +1071,9 @@ fn baseline(args: &[String]) -> Res<()> {
         "{} topics described, {entries} config entries, {partitions} partitions",
         present.len()
     );
+    // Exits without the client's orderly shutdown, as topo does (see
+    // `Connection::leave`), so both sides time the reads, not the shutdown.
+    std::mem::forget(admin);
     Ok(())
 }
 

@@ -35,11 +35,11 @@ const RECORDS_PER_REQUEST: usize = 5_000;
 /// 500 at 64-68 MiB, 250 and below at 58-60 MiB, all at the same speed).
 const DESCRIBE_CHUNK: usize = 200;
 
-/// Partition logs one paced CreateTopics request asks the brokers to create (see
-/// `Connection::create_topics`): a broker on a loaded 2-core machine creates a log in
-/// 2-30 ms, so the topics of one request show within a second or a few, well inside the
-/// default timeout, while 10,000 topics still take only 40 requests.
-const PACED_LOGS: usize = 250;
+/// Partition logs of the first paced CreateTopics request (see `Connection::create_topics`);
+/// later requests are sized from the rate the broker shows, within these bounds.
+const PACED_LOGS_FIRST: usize = 50;
+const PACED_LOGS_MIN: usize = 20;
+const PACED_LOGS_MAX: usize = 2_500;
 
 /// Write requests in flight at once: two keep the controller busy (the next request is
 /// there when it finishes one) without queueing many behind it.
@@ -499,15 +499,19 @@ impl Connection {
     }
 
     /// CreateTopics for all topics. With `validate_only`, in as few requests as the
-    /// controller accepts. Otherwise paced by what the broker shows: requests of at most
-    /// `PACED_LOGS` partition logs, the next one sent only once all but one of those before
-    /// it show in metadata. A broker shows the topics of a metadata update only after it
-    /// has created the logs of the previous one, so an unpaced create of thousands of
-    /// topics shows nothing for as long as the broker takes to create thousands of logs
-    /// (a minute on a small machine), which no wait can tell from a stuck cluster. Paced,
-    /// topics keep appearing every few hundred logs, and the wait after each request
-    /// follows that progress (see `wait_for_topics`). If the broker stops showing them for
-    /// the timeout, the rest is not sent. `progress` hears `(shown, topics)`.
+    /// controller accepts. Otherwise paced by what the broker shows, one request at a time,
+    /// the next sent as soon as the broker shows the topics of the one before.
+    ///
+    /// Why: a broker shows the topics of a metadata update only after it has created the
+    /// logs of the update before (measured here: 30-50 ms a log on a loaded 2-core
+    /// machine). An unpaced create of thousands of topics therefore shows nothing for as
+    /// long as the broker needs for thousands of logs, which no wait can tell from a stuck
+    /// cluster. Paced, each request's topics show once the previous request's logs exist,
+    /// so each request is sized (from the rate the broker has shown so far) to show within
+    /// an eighth of the timeout; the broker never idles, since the next request is already
+    /// committed while it creates the current logs. The wait after each request follows
+    /// progress (see `wait_for_topics`); if the broker stops showing topics for the
+    /// timeout, the rest is not sent. `progress` hears `(shown, topics)`.
     pub(crate) async fn create_topics(
         &self,
         topics: &[(String, i32, i16, ConfigMap)],
@@ -522,62 +526,41 @@ impl Connection {
         let logs = |(_, partitions, rf, _): &(String, i32, i16, ConfigMap)| {
             usize::try_from(*partitions).unwrap_or(0) * usize::try_from(*rf).unwrap_or(1).max(1)
         };
-        let batches = if validate_only {
-            record_batches(topics, records)
-        } else {
-            batches_within(
-                topics,
-                &[(&records, RECORDS_PER_REQUEST), (&logs, PACED_LOGS)],
-            )
-        };
-        let requests: Vec<Vec<NewTopic<'_>>> = batches
-            .iter()
-            .map(|batch| {
-                batch
-                    .iter()
-                    .map(|(name, partitions, rf, config)| {
-                        config.iter().fold(
-                            NewTopic::new(
-                                name,
-                                *partitions,
-                                TopicReplication::Fixed(i32::from(*rf)),
-                            ),
-                            |t, (k, v)| t.set(k, v),
-                        )
-                    })
-                    .collect()
-            })
-            .collect();
         let opts = self.opts(validate_only);
-        let send = |i: usize| self.admin.create_topics(&requests[i], &opts);
         if validate_only {
+            let batches = record_batches(topics, records);
+            let requests: Vec<Vec<NewTopic<'_>>> = batches.iter().map(|b| new_topics(b)).collect();
+            let send = |i: usize| self.admin.create_topics(&requests[i], &opts);
             return windowed("CreateTopics", &batches, |t| &t.0, send).await;
         }
-        let mut answers = Vec::with_capacity(batches.len());
-        let mut sent = std::collections::VecDeque::new();
-        let (mut next, mut shown, mut stuck) = (0, 0, false);
-        loop {
-            while next < batches.len() && sent.len() < WRITES_IN_FLIGHT && !stuck {
-                sent.push_back(send(next));
-                next += 1;
-            }
-            let Some(oldest) = sent.pop_front() else {
-                break;
-            };
-            let answer = oldest
+        let mut batches: Vec<&[(String, i32, i16, ConfigMap)]> = Vec::new();
+        let mut answers = Vec::new();
+        let (mut start, mut shown, mut budget) = (0, 0, PACED_LOGS_FIRST);
+        // When the previous request's topics showed, and how many logs they brought.
+        let mut previous: Option<(Instant, usize)> = None;
+        while start < topics.len() {
+            let rest = &topics[start..];
+            let len = batches_within(rest, &[(&records, RECORDS_PER_REQUEST), (&logs, budget)])
+                .first()
+                .map_or(rest.len(), |b| b.len());
+            let batch = &rest[..len];
+            start += len;
+            batches.push(batch);
+            let answer = self
+                .admin
+                .create_topics(&new_topics(batch), &opts)
                 .await
                 .map(item_results)
                 .map_err(|e| ClusterError::Request {
                     op: "CreateTopics",
                     reason: kerr(e),
                 });
-            let index = answers.len();
             let created: BTreeMap<String, i32> = match &answer {
                 Ok(results) => results
                     .iter()
                     .filter(|(_, r)| r.is_ok())
                     .filter_map(|(name, _)| {
-                        batches[index]
+                        batch
                             .iter()
                             .find(|t| &t.0 == name)
                             .map(|t| (name.clone(), t.1))
@@ -593,17 +576,33 @@ impl Connection {
                 })
                 .await?;
             shown += created.len() - missing.len();
-            stuck |= !missing.is_empty();
+            if !missing.is_empty() {
+                break;
+            }
+            let now = Instant::now();
+            if let Some((at, logs_before)) = previous {
+                // These topics showed once the broker had created the previous logs.
+                let per_sec = logs_before as f64 / now.duration_since(at).as_secs_f64().max(0.001);
+                // An eighth of the timeout, and at most twice the last size: the rate of
+                // a busy broker swings (measured: 45-125 logs a second within a minute,
+                // with pauses of seconds), and a request that shows late is a failure.
+                let fits = per_sec * self.settings.timeout.as_secs_f64() / 8.0;
+                budget = (fits as usize)
+                    .min(budget * 2)
+                    .clamp(PACED_LOGS_MIN, PACED_LOGS_MAX);
+            }
+            previous = Some((now, batch.iter().map(logs).sum()));
         }
-        // Requests never sent because the broker stopped showing the earlier topics.
-        answers.extend((answers.len()..batches.len()).map(|_| {
-            Err(ClusterError::Request {
+        // What was not sent because the broker stopped showing the topics before it.
+        if start < topics.len() {
+            batches.push(&topics[start..]);
+            answers.push(Err(ClusterError::Request {
                 op: "CreateTopics",
                 reason: "not sent: the cluster showed no progress on the topics created \
                          before these for the timeout"
                     .to_string(),
-            })
-        }));
+            }));
+        }
         merge_batches(&batches, |t| &t.0, answers)
     }
 
@@ -706,6 +705,9 @@ impl Connection {
     ) -> Result<BTreeSet<String>, ClusterError> {
         let mut missing: BTreeSet<String> = want.keys().cloned().collect();
         let mut stall = Stall::new(self.settings.timeout);
+        // Looks soon after a write, when the answer is often already there, then less
+        // often: each look is an all-topics metadata request the broker has to answer.
+        let mut pause = Duration::from_millis(25);
         while !missing.is_empty() {
             let md = self.metadata()?;
             // Partitions with a leader among the missing topics: moves before a topic
@@ -730,7 +732,8 @@ impl Connection {
             if missing.is_empty() || stall.stalled(want.len() - missing.len(), led) {
                 break;
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(400));
         }
         Ok(missing)
     }
@@ -932,6 +935,19 @@ fn joined<T>(answer: std::thread::Result<T>) -> Result<T, ClusterError> {
         op: "read",
         reason: "a read thread stopped unexpectedly".to_string(),
     })
+}
+
+/// The request entries of a CreateTopics batch.
+fn new_topics(batch: &[(String, i32, i16, ConfigMap)]) -> Vec<NewTopic<'_>> {
+    batch
+        .iter()
+        .map(|(name, partitions, rf, config)| {
+            config.iter().fold(
+                NewTopic::new(name, *partitions, TopicReplication::Fixed(i32::from(*rf))),
+                |t, (k, v)| t.set(k, v),
+            )
+        })
+        .collect()
 }
 
 /// Group-coordinator errors that mean "ask again shortly".
