@@ -40,6 +40,9 @@ pub enum Error {
     Cancelled,
     #[error("{0}")]
     Usage(String),
+    /// The connected broker cannot do what the command needs.
+    #[error("{0}")]
+    Unsupported(String),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
 }

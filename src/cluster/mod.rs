@@ -9,6 +9,7 @@
 
 pub(crate) mod ffi;
 mod positions;
+pub mod probe;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -19,8 +20,8 @@ use rdkafka::config::ClientConfig;
 use rdkafka::metadata::Metadata;
 
 use crate::model::{
-    is_internal_topic, ConfigMap, ConfigSource, GroupState, LiveConfigEntry, LiveGroup, LiveState,
-    LiveTopic, OffsetPolicy, PartitionLag, ScopePattern,
+    is_internal_topic, BrokerProfile, ConfigMap, ConfigSource, ConfigSources, GroupState,
+    LiveConfigEntry, LiveGroup, LiveState, LiveTopic, OffsetPolicy, PartitionLag, ScopePattern,
 };
 
 /// Metadata records one write request may ask the controller for. A KRaft controller
@@ -108,6 +109,8 @@ pub struct Connection {
     /// read that needs all-topics metadata, so a plan sends that (cluster-sized) request
     /// once rather than twice.
     probe: std::sync::Mutex<Option<Metadata>>,
+    /// What the broker is and can do, probed by the first read.
+    profile: std::sync::OnceLock<BrokerProfile>,
 }
 
 fn kerr(e: impl std::fmt::Display) -> String {
@@ -138,6 +141,7 @@ impl Connection {
             admin,
             settings,
             probe: std::sync::Mutex::new(None),
+            profile: std::sync::OnceLock::new(),
         };
         let probe = conn.metadata()?;
         if let Ok(mut slot) = conn.probe.lock() {
@@ -193,6 +197,62 @@ impl Connection {
         }
     }
 
+    /// The broker's profile, probed once per connection: its ApiVersions (through a
+    /// throwaway client) and one topic's full DescribeConfigs answer, at the same time.
+    fn profile(&self, md: &Metadata) -> BrokerProfile {
+        self.profile
+            .get_or_init(|| {
+                let brokers = md.brokers().len() as u32;
+                // Any topic shows how DescribeConfigs answers; a user's topic is likelier
+                // to carry overrides than an internal one.
+                let sample = md
+                    .topics()
+                    .iter()
+                    .filter(|t| t.error().is_none())
+                    .map(|t| t.name())
+                    .min_by_key(|n| (is_internal_topic(n), *n))
+                    .map(str::to_string);
+                let (apis, described) = std::thread::scope(|s| {
+                    let apis = s.spawn(|| {
+                        probe::api_versions(
+                            &self.settings.bootstrap,
+                            &self.settings.client,
+                            self.settings.timeout,
+                        )
+                    });
+                    let described = sample.as_deref().and_then(|t| self.describe_one(t));
+                    (apis.join().unwrap_or_default(), described)
+                });
+                probe::classify(&apis, described.as_ref(), brokers)
+            })
+            .clone()
+    }
+
+    /// Every entry of one topic's DescribeConfigs answer, with its source.
+    fn describe_one(&self, topic: &str) -> Option<probe::DescribedKeys> {
+        let mut out = None;
+        let plan = ffi::DescribePlan {
+            chunk: 1,
+            in_flight: 1,
+            brokers: &[],
+        };
+        let names = [topic.to_string()];
+        ffi::describe_topic_configs(
+            &self.admin,
+            &names,
+            plan,
+            self.settings.timeout,
+            |_, _| true,
+            |_, answer| {
+                if let Ok(entries) = answer {
+                    out = Some(entries.into_iter().map(|e| (e.name, e.source)).collect());
+                }
+            },
+        )
+        .ok()?;
+        out
+    }
+
     /// Topic names and partition counts from one all-topics metadata request.
     pub(crate) fn topic_partitions(&self) -> Result<BTreeMap<String, i32>, ClusterError> {
         let md = self.probed_metadata()?;
@@ -210,6 +270,8 @@ impl Connection {
     /// metadata, so a small plan costs about the slowest of those round trips, not their sum.
     pub async fn read(&self, req: &ReadRequest) -> Result<LiveState, ClusterError> {
         let md = self.probed_metadata()?;
+        let profile = tokio::task::block_in_place(|| self.profile(&md));
+        let listed_are_set = profile.config_sources == ConfigSources::ListedKeysAreSet;
         let mut topics = BTreeMap::new();
         for t in md.topics() {
             if t.error().is_some() {
@@ -253,8 +315,13 @@ impl Connection {
         let answers = tokio::task::block_in_place(|| {
             std::thread::scope(|s| {
                 let groups = wants_groups.then(|| s.spawn(|| self.fetch_groups(req, &parts)));
-                let configs =
-                    self.describe_configs(&wanted, req.config_keys.as_ref(), &brokers, &mut topics);
+                let configs = self.describe_configs(
+                    &wanted,
+                    req.config_keys.as_ref(),
+                    listed_are_set,
+                    &brokers,
+                    &mut topics,
+                );
                 let groups = match groups {
                     Some(handle) => Some(joined(handle.join())??),
                     None => None,
@@ -268,6 +335,7 @@ impl Connection {
             topics,
             groups: BTreeMap::new(),
             unmanaged_groups: BTreeMap::new(),
+            profile: Some(profile),
         };
         if let Some(answers) = answers {
             answers.fill(req, &mut live);
@@ -276,12 +344,14 @@ impl Connection {
     }
 
     /// Fills in the configs of `names` in `topics`, keeping every override plus the
-    /// effective values of `keep` (all entries when `None`). Requests go out in chunks
-    /// spread over `brokers`.
+    /// effective values of `keep` (all entries when `None`). With `listed_are_set` (a
+    /// broker that lists only a topic's own keys, each labelled a default) every listed
+    /// entry is kept as an override. Requests go out in chunks spread over `brokers`.
     fn describe_configs(
         &self,
         names: &[String],
         keep: Option<&BTreeSet<String>>,
+        listed_are_set: bool,
         brokers: &[i32],
         topics: &mut BTreeMap<String, LiveTopic>,
     ) -> Result<(), ClusterError> {
@@ -292,7 +362,8 @@ impl Connection {
             brokers: if brokers.len() > 1 { brokers } else { &[] },
         };
         let wanted = |name: &str, source: ConfigSource| {
-            matches!(source, ConfigSource::DynamicTopic | ConfigSource::Unknown)
+            listed_are_set
+                || matches!(source, ConfigSource::DynamicTopic | ConfigSource::Unknown)
                 || keep.is_none_or(|k| k.contains(name))
         };
         let mut failed: Option<(String, ffi::BrokerError)> = None;
@@ -310,7 +381,11 @@ impl Connection {
                             .map(|e| {
                                 let entry = LiveConfigEntry {
                                     value: e.value,
-                                    source: e.source,
+                                    source: if listed_are_set {
+                                        ConfigSource::DynamicTopic
+                                    } else {
+                                        e.source
+                                    },
                                     read_only: e.read_only,
                                 };
                                 (e.name, entry)

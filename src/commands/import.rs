@@ -143,15 +143,23 @@ pub(super) async fn run(
         || "the imported topology".to_string(),
         |p| p.display().to_string(),
     );
-    let checked = self_check(&shown, &text, &live);
+    // A file that does not load is never written, not even partly: the check comes first,
+    // and the file appears only whole, by rename.
+    let loaded = match self_check(&shown, &text, &live) {
+        Ok(loaded) => loaded,
+        Err(Error::Spec(diagnostics)) => {
+            eprintln!("{diagnostics}");
+            return Err(Error::Unsupported(format!(
+                "the cluster cannot be expressed as a topology that loads (see above); {} was written",
+                output.map_or_else(|| "nothing".to_string(), |p| format!("no {}", p.display()))
+            )));
+        }
+        Err(e) => return Err(e),
+    };
     match output {
-        Some(path) => std::fs::write(path, &text).map_err(|source| Error::Write {
-            path: path.to_path_buf(),
-            source,
-        })?,
+        Some(path) => write_whole(path, &text)?,
         None => print!("{text}"),
     }
-    let loaded = checked?;
     let dlqs = loaded
         .topics
         .values()
@@ -171,6 +179,27 @@ pub(super) async fn run(
     Ok(Status::Clean)
 }
 
+/// Writes `text` to a temporary file beside `path`, then renames it over `path`, so an
+/// interrupted import never leaves a half-written topology behind.
+fn write_whole(path: &Path, text: &str) -> Result<(), Error> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "topology.toml".to_string());
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    let write = |p: &Path| -> std::io::Result<()> {
+        std::fs::write(p, text)?;
+        std::fs::rename(p, path)
+    };
+    write(&tmp).map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::Write {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 {
         ""
@@ -180,9 +209,9 @@ fn plural(n: usize) -> &'static str {
 }
 
 /// Loads the generated file exactly as `topo plan` will and diffs it against what was
-/// read: a file that does not validate is an error (it is still written, so it can be
-/// fixed by hand), and one that would not plan empty is reported, since the promise of an
-/// import is that it changes nothing.
+/// read: a file that does not validate is an error (and is not written), and one that
+/// would not plan empty is reported, since the promise of an import is that it changes
+/// nothing.
 fn self_check(
     name: &str,
     text: &str,

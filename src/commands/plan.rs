@@ -31,6 +31,19 @@ pub(super) async fn run(
 ) -> Result<Status, Error> {
     let (conn, mut plan) = session::compute_plan(file, args, targets).await?;
     if opts.validate {
+        if let Some(p) = plan
+            .cluster
+            .profile
+            .as_ref()
+            .filter(|p| p.validate_only_honoured == Some(false))
+        {
+            return Err(Error::Unsupported(format!(
+                "--validate refused: {} performs creates and config changes sent with \
+                 validate_only, so validating this plan there would apply it; nothing was \
+                 sent. Run `topo plan` without --validate.",
+                p.label()
+            )));
+        }
         broker_check(&conn, &mut plan).await?;
     }
     // Everything needed from the cluster has been read.

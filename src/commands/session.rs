@@ -187,6 +187,14 @@ pub async fn plan_topology(
     let conn = Connection::connect(settings(Some(&desired), args))?;
     let scope = diff::scope_of(&desired, &desired.policy);
     let live = conn.read(&read_request(&desired, &scope)).await?;
+    if let Some(profile) = &live.profile {
+        // Keys the cluster would refuse stop the plan before anything is written; the files
+        // are read again only then, to say where they are.
+        if !spec::cluster_key_problems(&desired, profile).is_empty() {
+            let texts = topology::read_all(&topology.paths)?;
+            spec::check_cluster_keys(&topology::sources(&texts), &desired, profile)?;
+        }
+    }
     let mut plan = diff::diff(&desired, &live, &desired.policy, &ctx);
     plan.environment = topology.environment;
     if !targets.is_empty() {

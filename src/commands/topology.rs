@@ -22,6 +22,8 @@ pub struct Topology {
     pub name: String,
     /// Where relative `keys_file` paths start: the directory of the (first) file.
     pub dir: PathBuf,
+    /// The files read, for locating problems found later against the cluster.
+    pub paths: Vec<PathBuf>,
 }
 
 /// The files named by `-f`, directories expanded, each file once.
@@ -64,7 +66,7 @@ pub(super) fn display_name(args: &[PathBuf]) -> String {
         .join(" + ")
 }
 
-fn read_all(paths: &[PathBuf]) -> Result<Vec<(String, String)>, Error> {
+pub(crate) fn read_all(paths: &[PathBuf]) -> Result<Vec<(String, String)>, Error> {
     paths
         .iter()
         .map(|p| {
@@ -78,7 +80,7 @@ fn read_all(paths: &[PathBuf]) -> Result<Vec<(String, String)>, Error> {
         .collect()
 }
 
-fn sources(texts: &[(String, String)]) -> Vec<SourceFile<'_>> {
+pub(crate) fn sources(texts: &[(String, String)]) -> Vec<SourceFile<'_>> {
     texts
         .iter()
         .map(|(name, text)| SourceFile { name, text })
@@ -122,6 +124,7 @@ pub(super) fn load_env(file: &FileArgs, env: Option<&str>) -> Result<Topology, E
             .and_then(|p| p.parent())
             .map(Path::to_path_buf)
             .unwrap_or_default(),
+        paths,
     })
 }
 

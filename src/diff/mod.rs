@@ -46,6 +46,7 @@ pub fn diff(desired: &DesiredState, live: &LiveState, policy: &Policy, ctx: &Dif
         ClusterInfo {
             bootstrap: live.bootstrap.clone(),
             brokers: live.brokers,
+            profile: live.profile.clone(),
         },
         observation,
         scope,

@@ -3,7 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diff::DiffContext;
-use crate::model::{ConfigSource, DesiredState, LiveState, LiveTopic, Policy, TopicSpec};
+use crate::model::{
+    BrokerProfile, ConfigSource, DesiredState, LiveState, LiveTopic, Policy, TopicSpec,
+};
 use crate::partition;
 use crate::plan::{
     Action, Change, Drift, GroupView, Op, Phase, Refusal, RefusalKind, Resource, Risk, RiskKind,
@@ -31,7 +33,7 @@ pub(crate) fn diff_topics(
     for spec in desired.topics.values() {
         match live.topics.get(&spec.name) {
             None => out.actions.push(create(spec)),
-            Some(current) => update(spec, current, policy, ctx, out),
+            Some(current) => update(spec, current, live.profile.as_ref(), policy, ctx, out),
         }
     }
     for (name, topic) in &live.topics {
@@ -103,6 +105,7 @@ fn create(spec: &TopicSpec) -> Action {
 fn update(
     spec: &TopicSpec,
     current: &LiveTopic,
+    profile: Option<&BrokerProfile>,
     policy: &Policy,
     ctx: &DiffContext,
     out: &mut Outcome,
@@ -127,6 +130,20 @@ fn update(
             after: Some(spec.partitions.to_string()),
             message: "Kafka cannot reduce partitions; topo never recreates topics".into(),
         });
+    } else if let Some(p) =
+        profile.filter(|p| spec.partitions > current.partitions && !p.apis.create_partitions)
+    {
+        out.refused.push(Refusal {
+            kind: RefusalKind::Unsupported,
+            resource: resource.clone(),
+            key: Some("partitions".into()),
+            before: Some(current.partitions.to_string()),
+            after: Some(spec.partitions.to_string()),
+            message: format!(
+                "{} has no CreatePartitions: this broker cannot add partitions",
+                p.label()
+            ),
+        });
     } else if spec.partitions > current.partitions {
         out.actions.push(Action {
             phase: Phase::Partitions,
@@ -146,7 +163,7 @@ fn update(
             note: None,
         });
     }
-    configs(spec, current, policy, out);
+    configs(spec, current, profile, policy, out);
 }
 
 /// The share of keys a partition change moves, with the exact count when sample keys exist.
@@ -214,7 +231,13 @@ pub(crate) fn values_equal(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b) && matches!(a.to_ascii_lowercase().as_str(), "true" | "false")
 }
 
-fn configs(spec: &TopicSpec, current: &LiveTopic, policy: &Policy, out: &mut Outcome) {
+fn configs(
+    spec: &TopicSpec,
+    current: &LiveTopic,
+    profile: Option<&BrokerProfile>,
+    policy: &Policy,
+    out: &mut Outcome,
+) {
     let Some(live_config) = &current.config else {
         return;
     };
@@ -223,8 +246,15 @@ fn configs(spec: &TopicSpec, current: &LiveTopic, policy: &Policy, out: &mut Out
     let mut delete = BTreeSet::new();
     let mut changes = Vec::new();
     let mut risks = Vec::new();
+    let mut unreported = Vec::new();
     for (key, want) in &spec.config {
         let entry = live_config.get(key);
+        // A key the broker accepts but never reports cannot be compared: setting it again
+        // on every plan would be drift that never converges.
+        if entry.is_none() && profile.is_some_and(|p| p.unreported_keys.contains(key)) {
+            unreported.push(key.clone());
+            continue;
+        }
         let have = entry.and_then(|e| e.value.as_deref());
         if have.is_some_and(|h| values_equal(h, want)) {
             continue;
@@ -246,6 +276,18 @@ fn configs(spec: &TopicSpec, current: &LiveTopic, policy: &Policy, out: &mut Out
         } else {
             unmanaged.push(key.clone());
         }
+    }
+    if let Some(p) = profile.filter(|_| !unreported.is_empty()) {
+        out.warnings.push(Warning {
+            kind: WarningKind::Unreported,
+            resource: resource.clone(),
+            message: format!(
+                "{} accepts but ignores and never reports {}; not compared",
+                p.label(),
+                unreported.join(", ")
+            ),
+            keys: unreported,
+        });
     }
     if !unmanaged.is_empty() {
         out.warnings.push(Warning {

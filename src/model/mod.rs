@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::partition::Partitioner;
 
+mod profile;
+pub use profile::{AdminApis, BrokerProfile, ConfigSources, Family, Release, VersionRange};
+
 /// Topic config as Kafka stores it: key → exact string value.
 pub type ConfigMap = BTreeMap<String, String>;
 
@@ -323,6 +326,9 @@ pub struct LiveState {
     pub groups: BTreeMap<String, LiveGroup>,
     /// Groups not declared that hold commits on managed topics: group → topics.
     pub unmanaged_groups: BTreeMap<String, BTreeSet<String>>,
+    /// What the broker is and can do; `None` when not probed (a recorded state).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<BrokerProfile>,
 }
 
 #[cfg(test)]

@@ -220,6 +220,8 @@ pub enum RefusalKind {
     ActiveGroup,
     /// The broker said no during `--validate`.
     BrokerRejected,
+    /// The broker lacks the admin call the change needs.
+    Unsupported,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,6 +246,8 @@ pub enum WarningKind {
     Orphan,
     /// A group consuming managed topics that the file does not declare.
     UnmanagedGroup,
+    /// A declared config the broker accepts but never reports, so it is not compared.
+    Unreported,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -349,6 +353,9 @@ pub struct Partial {
 pub struct ClusterInfo {
     pub bootstrap: String,
     pub brokers: u32,
+    /// The broker the plan was made against, as the probe found it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<crate::model::BrokerProfile>,
 }
 
 impl Plan {

@@ -482,10 +482,18 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// `cluster 127.0.0.1:19092 (1 broker)`
+/// `cluster 127.0.0.1:19092 · Apache Kafka 3.9 · 1 broker`, or without a probed profile
+/// `cluster 127.0.0.1:19092 (1 broker)`.
 fn cluster_text(plan: &Plan) -> String {
     let brokers = plural(plan.cluster.brokers as usize, "broker", "brokers");
-    format!("cluster {} ({brokers})", plan.cluster.bootstrap)
+    match &plan.cluster.profile {
+        Some(p) => format!(
+            "cluster {} · {} · {brokers}",
+            plan.cluster.bootstrap,
+            p.label()
+        ),
+        None => format!("cluster {} ({brokers})", plan.cluster.bootstrap),
+    }
 }
 
 /// The header's description of what was planned: the topology and its environment.
@@ -610,6 +618,13 @@ fn warning_entries(plan: &Plan) -> Vec<(&'static str, String)> {
                 plural(orphans.len(), "topic", "topics"),
                 orphans.join(", ")
             ),
+        ));
+    }
+
+    for w in of(WarningKind::Unreported) {
+        out.push((
+            "not compared:",
+            format!("{}: {}", w.resource.name, w.message),
         ));
     }
 

@@ -1,6 +1,8 @@
-//! The catalogue of Kafka 4.x topic configs: every key a topic may set, its type and the
-//! values the broker accepts, as one data table. Validation and the JSON Schema are both
-//! derived from it, so the two cannot disagree.
+//! The catalogue of Kafka topic configs: every key a topic may set on Kafka 4.x, its type
+//! and the values the broker accepts, as one data table, plus what differs on the 3.x
+//! releases topo supports (3.7, 3.9): keys 4.0 removed, keys added since 3.7, and value
+//! rules that changed. Validation and the JSON Schema are both derived from it, so the two
+//! cannot disagree.
 //!
 //! Source of truth: `LogConfig.configKeys()` of Apache Kafka 4.4.0 (type and validator of
 //! each non-internal key), cross-checked against `kafka-configs --describe --all` on a
@@ -29,6 +31,8 @@ pub(crate) enum Kind {
     SubsetOf(&'static [&'static str]),
     /// `*` or `PARTITION:BROKER` pairs, comma-separated.
     ThrottledReplicas,
+    /// Any string the broker itself judges (`message.format.version`).
+    Text,
 }
 
 /// One topic config the broker accepts.
@@ -39,6 +43,8 @@ pub(crate) struct ConfigDef {
     /// One line for editor tooltips (the JSON Schema's `description`).
     pub doc: &'static str,
 }
+
+use crate::model::Release;
 
 const INT_MAX: i64 = i32::MAX as i64;
 const LONG_MAX: i64 = i64::MAX;
@@ -253,6 +259,103 @@ pub(crate) const CATALOGUE: &[ConfigDef] = &[
     },
 ];
 
+/// Kafka 3.x topic configs that Kafka 4.0 removed. Sorted by key.
+pub(crate) const LEGACY: &[ConfigDef] = &[
+    ConfigDef {
+        key: "message.downconversion.enable",
+        kind: Kind::Bool,
+        doc: "Kafka 3.x: down-convert records for consumers on old fetch versions.",
+    },
+    ConfigDef {
+        key: "message.format.version",
+        kind: Kind::Text,
+        doc:
+            "Kafka 3.x: record format version (ignored since 3.0 with inter-broker protocol 3.0+).",
+    },
+    ConfigDef {
+        key: "message.timestamp.difference.max.ms",
+        kind: long(0),
+        doc: "Kafka 3.x: largest difference between a CreateTime timestamp and the broker's clock.",
+    },
+];
+
+/// The first release of a key younger than the oldest supported release (3.7). Checked
+/// against `kafka-configs --describe --all` on 3.7.2, 3.9.1 and 4.4.0 brokers.
+pub(crate) const SINCE: &[(&str, Release)] = &[
+    ("compression.gzip.level", Release::new(3, 8)),
+    ("compression.lz4.level", Release::new(4, 0)),
+    ("compression.zstd.level", Release::new(3, 8)),
+    ("errors.deadletterqueue.group.enable", Release::new(4, 0)),
+    ("max.decompressed.message.bytes", Release::new(4, 0)),
+    ("remote.copy.lag.bytes", Release::new(4, 0)),
+    ("remote.copy.lag.ms", Release::new(4, 0)),
+    ("remote.log.copy.disable", Release::new(3, 9)),
+    ("remote.log.delete.on.disable", Release::new(3, 9)),
+];
+
+/// Value rules of Kafka 3.x where 4.0 tightened them.
+pub(crate) const BEFORE_4: &[(&str, Kind)] = &[("segment.bytes", int(14))];
+
+const FOUR: Release = Release::new(4, 0);
+
+/// A key's kind on `release`, or `None` when that release does not know the key.
+pub(crate) fn kind_in(key: &str, release: Release) -> Option<Kind> {
+    if let Some(def) = lookup(key) {
+        if SINCE.iter().any(|(k, since)| *k == key && release < *since) {
+            return None;
+        }
+        if release < FOUR {
+            if let Some((_, kind)) = BEFORE_4.iter().find(|(k, _)| *k == key) {
+                return Some(*kind);
+            }
+        }
+        return Some(def.kind);
+    }
+    let legacy = LEGACY.iter().find(|d| d.key == key)?;
+    (release < FOUR).then_some(legacy.kind)
+}
+
+/// The kind a file may use without a cluster: the loosest any supported release accepts.
+pub(crate) fn kind_any(key: &str) -> Option<Kind> {
+    BEFORE_4
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, kind)| *kind)
+        .or_else(|| lookup(key).map(|d| d.kind))
+        .or_else(|| LEGACY.iter().find(|d| d.key == key).map(|d| d.kind))
+}
+
+/// Redpanda's own topic configs that carry no `redpanda.` prefix. Accepted without a
+/// cluster; a plan accepts them only where the cluster lists them (Redpanda).
+pub(crate) const REDPANDA_KEYS: &[&str] = &[
+    "flush.bytes",
+    "initial.retention.local.target.bytes",
+    "initial.retention.local.target.ms",
+    "retention.local.target.bytes",
+    "retention.local.target.ms",
+    "write.caching",
+];
+
+/// Whether any supported release or broker knows the key.
+pub(crate) fn known_any(key: &str) -> bool {
+    kind_any(key).is_some() || REDPANDA_KEYS.contains(&key)
+}
+
+/// Which releases know a key, when not all supported ones do: "Kafka 3.x (removed in
+/// 4.0)", "Kafka 3.8 and later".
+pub(crate) fn versions_of(key: &str) -> Option<String> {
+    if REDPANDA_KEYS.contains(&key) {
+        return Some("Redpanda only".to_string());
+    }
+    if LEGACY.iter().any(|d| d.key == key) {
+        return Some("Kafka 3.x only (removed in 4.0)".to_string());
+    }
+    SINCE
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, since)| format!("Kafka {since} and later"))
+}
+
 /// Vendor namespaces passed through without validation: Redpanda and Confluent Server
 /// add their own topic configs under these prefixes.
 pub(crate) const VENDOR_PREFIXES: &[&str] = &["redpanda.", "confluent."];
@@ -356,7 +459,97 @@ mod tests {
         assert!(removed_help("message.format.version").is_some());
         for (key, _) in REMOVED {
             assert!(lookup(key).is_none(), "{key} is both removed and current");
+            assert!(
+                kind_in(key, Release::new(3, 9)).is_some(),
+                "{key} is live on 3.x"
+            );
+            assert!(
+                kind_in(key, Release::new(4, 0)).is_none(),
+                "{key} is gone in 4.0"
+            );
         }
+    }
+
+    /// `kafka-configs --describe --all` on a scratch topic of a Kafka 3.9.1 broker.
+    const BROKER_3_9_KEYS: &[&str] = &[
+        "cleanup.policy",
+        "compression.gzip.level",
+        "compression.type",
+        "compression.zstd.level",
+        "delete.retention.ms",
+        "file.delete.delay.ms",
+        "flush.messages",
+        "flush.ms",
+        "follower.replication.throttled.replicas",
+        "index.interval.bytes",
+        "leader.replication.throttled.replicas",
+        "local.retention.bytes",
+        "local.retention.ms",
+        "max.compaction.lag.ms",
+        "max.message.bytes",
+        "message.downconversion.enable",
+        "message.format.version",
+        "message.timestamp.after.max.ms",
+        "message.timestamp.before.max.ms",
+        "message.timestamp.difference.max.ms",
+        "message.timestamp.type",
+        "min.cleanable.dirty.ratio",
+        "min.compaction.lag.ms",
+        "min.insync.replicas",
+        "preallocate",
+        "remote.log.copy.disable",
+        "remote.log.delete.on.disable",
+        "remote.storage.enable",
+        "retention.bytes",
+        "retention.ms",
+        "segment.bytes",
+        "segment.index.bytes",
+        "segment.jitter.ms",
+        "segment.ms",
+        "unclean.leader.election.enable",
+    ];
+
+    fn keys_of(release: Release) -> Vec<&'static str> {
+        let mut keys: Vec<&str> = CATALOGUE
+            .iter()
+            .chain(LEGACY)
+            .map(|d| d.key)
+            .filter(|k| kind_in(k, release).is_some())
+            .collect();
+        keys.sort_unstable();
+        keys
+    }
+
+    #[test]
+    fn each_release_knows_what_its_broker_lists() {
+        assert_eq!(keys_of(Release::new(3, 9)), BROKER_3_9_KEYS);
+        assert_eq!(keys_of(Release::new(4, 0)), BROKER_4_4_KEYS);
+        let k37 = keys_of(Release::new(3, 7));
+        assert!(!k37.contains(&"compression.gzip.level"));
+        assert!(!k37.contains(&"remote.log.copy.disable"));
+        assert!(k37.contains(&"message.format.version"));
+    }
+
+    #[test]
+    fn value_rules_follow_the_release() {
+        let three = kind_in("segment.bytes", Release::new(3, 9));
+        let four = kind_in("segment.bytes", Release::new(4, 4));
+        assert!(
+            matches!(three, Some(Kind::Int { min: 14, .. })),
+            "{three:?}"
+        );
+        assert!(
+            matches!(four, Some(Kind::Int { min: 1_048_576, .. })),
+            "{four:?}"
+        );
+        assert!(matches!(
+            kind_any("segment.bytes"),
+            Some(Kind::Int { min: 14, .. })
+        ));
+        assert_eq!(
+            versions_of("compression.lz4.level").as_deref(),
+            Some("Kafka 4.0 and later")
+        );
     }
 
     #[test]

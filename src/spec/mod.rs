@@ -9,6 +9,7 @@
 //! and forgets where values came from.
 
 mod catalogue;
+mod cluster_keys;
 mod compose;
 mod config;
 mod diagnostic;
@@ -24,6 +25,9 @@ mod walk;
 
 use crate::model::DesiredState;
 
+pub use cluster_keys::{
+    check as check_cluster_keys, problems as cluster_key_problems, version_notes, KeyProblem,
+};
 pub use compose::{environment_names, load_base, load_files, validate_all, SourceFile, Validated};
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use overrides::with_environment;

@@ -67,6 +67,7 @@ fn config_property(key: &str, kind: Kind, doc: &str) -> Value {
             json!({ "type": "array", "items": { "enum": values }, "uniqueItems": true }),
             interpolated(),
         ],
+        Kind::Text => vec![json!({ "type": "string" }), interpolated()],
         Kind::ThrottledReplicas => vec![
             json!({ "type": "string", "pattern": "^\\s*(\\*|[0-9]+:[0-9]+(\\s*,\\s*[0-9]+:[0-9]+)*)?\\s*$" }),
             json!({ "type": "array", "items": { "type": "string", "pattern": "^[0-9]+:[0-9]+$" } }),

@@ -502,7 +502,7 @@ impl<'a> Ctx<'a> {
         };
         for (k, value) in table.iter() {
             let key: &str = k.get_ref();
-            let known = catalogue::lookup(key).is_some() || catalogue::is_vendor_key(key);
+            let known = catalogue::known_any(key) || catalogue::is_vendor_key(key);
             if !known {
                 if let DeValue::Table(nested) = value.get_ref() {
                     self.dotted_config_keys(key, &k.span(), nested);
@@ -552,7 +552,7 @@ impl<'a> Ctx<'a> {
         let mut leaves = Vec::new();
         collect_leaves(prefix, nested, &mut leaves);
         for path in leaves {
-            if catalogue::lookup(&path).is_some() || catalogue::is_vendor_key(&path) {
+            if catalogue::known_any(&path) || catalogue::is_vendor_key(&path) {
                 self.error(
                     span,
                     format!("config key `{path}` must be quoted"),

@@ -67,9 +67,6 @@ fn cron_contract_in_sync_drifted_and_invalid() {
 
 #[test]
 fn unmanaged_overrides_warn_unless_policy_removes_them() {
-    if !crate::support::has(crate::support::Need::TrustworthyConfigSources) {
-        return;
-    }
     let topic = unique("cron-unmanaged");
     let ws = Workspace::new(&topology(&topic, ""));
     ws.must(&["apply", "--auto-approve"]);

@@ -35,7 +35,8 @@ pub fn commit_offset(group: &str, topic: &str, partition: i32, offset: i64) {
 
 #[test]
 fn imported_cluster_validates_and_plans_empty() {
-    if !crate::support::has(crate::support::Need::TrustworthyConfigSources) {
+    // Pairing a dead-letter topic compares it with its parent's effective values.
+    if !crate::support::has(crate::support::Need::EffectiveConfigValues) {
         return;
     }
     let p = unique("import");

@@ -12,6 +12,7 @@ mod broker;
 mod drift;
 mod environments;
 mod ffi;
+mod flavours;
 mod groups;
 mod import;
 mod partition;

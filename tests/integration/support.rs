@@ -351,6 +351,8 @@ pub enum Need {
     ValidateOnly,
     /// DescribeConfigs sources that tell a topic override from a default.
     TrustworthyConfigSources,
+    /// Effective values of keys not set on a topic (Tansu lists only the set ones).
+    EffectiveConfigValues,
     /// Topic configs as Kafka defines them (retention enforcement, Kafka's key list).
     KafkaTopicConfigs,
     /// Group listings and descriptions with Kafka's states and members.
@@ -373,6 +375,7 @@ impl Need {
             Need::CreatePartitions => "the broker has no CreatePartitions",
             Need::ValidateOnly => "the broker ignores validate_only",
             Need::TrustworthyConfigSources => "the broker reports every config as a default",
+            Need::EffectiveConfigValues => "the broker lists no values for keys not set on a topic",
             Need::KafkaTopicConfigs => "the broker does not implement Kafka's topic configs",
             Need::GroupAdmin => {
                 "the broker's group listings and descriptions lack Kafka's states and members"
@@ -396,6 +399,7 @@ pub fn lacks(flavour: &str) -> &'static [Need] {
             Need::CreatePartitions,
             Need::ValidateOnly,
             Need::TrustworthyConfigSources,
+            Need::EffectiveConfigValues,
             Need::KafkaTopicConfigs,
             Need::GroupAdmin,
             Need::ConsumerProtocolGroups,
