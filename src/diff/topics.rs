@@ -373,6 +373,93 @@ mod tests {
         assert!(!values_equal("604800000", "86400000"));
     }
 
+    use crate::model::{ConfigSources, Family, LiveConfigEntry};
+
+    /// A topic as Redpanda describes it (recorded shape: its own keys listed, the Kafka
+    /// keys it ignores absent), with retention set on the topic.
+    fn redpanda_topic(name: &str) -> LiveTopic {
+        let entry = |v: &str, source| LiveConfigEntry {
+            value: Some(v.to_string()),
+            source,
+            read_only: false,
+        };
+        LiveTopic {
+            name: name.to_string(),
+            partitions: 3,
+            replication_factor: 3,
+            config: Some(
+                [
+                    (
+                        "retention.ms",
+                        entry("86400000", ConfigSource::DynamicTopic),
+                    ),
+                    ("cleanup.policy", entry("delete", ConfigSource::Default)),
+                    ("write.caching", entry("false", ConfigSource::Default)),
+                ]
+                .into_iter()
+                .map(|(k, e)| (k.to_string(), e))
+                .collect(),
+            ),
+        }
+    }
+
+    fn redpanda() -> BrokerProfile {
+        BrokerProfile {
+            family: Family::Redpanda,
+            brokers: 3,
+            config_sources: ConfigSources::Trusted,
+            unreported_keys: ["min.insync.replicas", "segment.jitter.ms"]
+                .iter()
+                .map(|k| k.to_string())
+                .collect(),
+            ..BrokerProfile::default()
+        }
+    }
+
+    #[test]
+    fn keys_redpanda_accepts_but_never_reports_are_not_drift() {
+        let spec = TopicSpec {
+            name: "orders".into(),
+            partitions: 3,
+            replication_factor: 3,
+            config: [("retention.ms", "86400000"), ("min.insync.replicas", "2")]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            key: None,
+            partitioner: None,
+            keys_file: None,
+            dlq_of: None,
+        };
+        let profile = redpanda();
+        let mut out = Outcome::default();
+        configs(
+            &spec,
+            &redpanda_topic("orders"),
+            Some(&profile),
+            &Policy::default(),
+            &mut out,
+        );
+        assert!(out.actions.is_empty(), "{:?}", out.actions);
+        assert_eq!(out.warnings.len(), 1);
+        assert_eq!(out.warnings[0].kind, WarningKind::Unreported);
+        assert_eq!(
+            out.warnings[0].keys,
+            vec!["min.insync.replicas".to_string()]
+        );
+
+        // On a broker that reports everything, a missing key is a change like any other.
+        let mut out = Outcome::default();
+        configs(
+            &spec,
+            &redpanda_topic("orders"),
+            None,
+            &Policy::default(),
+            &mut out,
+        );
+        assert_eq!(out.actions.len(), 1);
+    }
+
     #[test]
     fn percent_is_whole_when_exact() {
         assert_eq!(percent(0.75), "75");
