@@ -408,3 +408,61 @@ fn import_env_adds_the_second_cluster_as_an_environment() {
         text
     );
 }
+
+/// The repository's own topology.toml, dev and prod from the one file against two
+/// brokers: each environment is read from its own cluster, prod asks for three replicas
+/// with two in sync, and dev (the default) applies and converges as it did before.
+#[test]
+fn repository_topology_plans_dev_and_prod_against_two_brokers() {
+    let first = bootstrap();
+    let second = second_bootstrap();
+    let topic = unique("seed-env");
+    let mut ws = Workspace::new(&crate::support::seed_topology());
+    ws.env.insert("INGESTION_TOPIC".into(), topic.clone());
+    ws.env
+        .insert("KAFKA_BOOTSTRAP_SERVERS".into(), first.clone());
+    ws.env
+        .insert("PROD_KAFKA_BOOTSTRAP_SERVERS".into(), second.clone());
+
+    let run = ws.topo_raw(&["plan", "--env", "all", "--format", "json"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let plans: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let plans = plans.as_array().unwrap();
+    assert_eq!(plans.len(), 2);
+    let create = |plan: &serde_json::Value| -> (String, serde_json::Value) {
+        let action = plan["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["resource"]["name"] == topic.as_str())
+            .cloned()
+            .unwrap();
+        (plan["environment"].as_str().unwrap().to_string(), action)
+    };
+    let (dev_env, dev) = create(&plans[0]);
+    let (prod_env, prod) = create(&plans[1]);
+    assert_eq!((dev_env.as_str(), prod_env.as_str()), ("dev", "prod"));
+    assert_eq!(plans[0]["cluster"]["bootstrap"], first.as_str());
+    assert_eq!(plans[1]["cluster"]["bootstrap"], second.as_str());
+    assert_eq!(dev["replication_factor"], 1);
+    assert!(dev["config"].get("min.insync.replicas").is_none(), "{dev}");
+    assert_eq!(prod["replication_factor"], 3);
+    assert_eq!(prod["config"]["min.insync.replicas"], "2");
+    assert_eq!(dev["partitions"], prod["partitions"]);
+
+    // Dev, the default, applies and converges exactly as before environments existed.
+    let run = ws.topo_raw(&["apply", "--auto-approve"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("env dev"), "{run:?}");
+    assert_eq!(partitions_at(&first, &topic), Some(6));
+    assert_eq!(
+        partitions_at(&second, &topic),
+        None,
+        "dev never reaches prod"
+    );
+    // The drift check reads the topic configs and the new groups back.
+    if has(Need::KafkaTopicConfigs) {
+        let run = ws.topo_raw(&["plan", "--detailed-exitcode"]);
+        assert_eq!(run.code, 0, "{run:?}");
+    }
+}
