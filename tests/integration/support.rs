@@ -365,6 +365,8 @@ pub enum Need {
     KraftController,
     /// CreateTopics refuses a replication factor above the broker count.
     ReplicationFactorCheck,
+    /// The compression level keys Kafka 3.8 added (`compression.gzip.level`, ...).
+    Kafka38Keys,
     /// A config key Kafka 4.x added (`max.decompressed.message.bytes`, ...).
     Kafka4Keys,
 }
@@ -386,6 +388,7 @@ impl Need {
                 "the broker has no KRaft controller (and creates 450 topics slower than the timeout)"
             }
             Need::ReplicationFactorCheck => "the broker accepts any replication factor",
+            Need::Kafka38Keys => "the broker predates Kafka 3.8's compression level keys",
             Need::Kafka4Keys => "the broker predates Kafka 4.0's topic configs",
         }
     }
@@ -408,7 +411,12 @@ pub fn lacks(flavour: &str) -> &'static [Need] {
             Need::ReplicationFactorCheck,
             Need::Kafka4Keys,
         ],
-        "kafka-3.9" | "kafka-3.7" => &[Need::Kafka4Keys, Need::ConsumerProtocolGroups],
+        "kafka-3.9" => &[Need::Kafka4Keys, Need::ConsumerProtocolGroups],
+        "kafka-3.7" => &[
+            Need::Kafka38Keys,
+            Need::Kafka4Keys,
+            Need::ConsumerProtocolGroups,
+        ],
         _ => &[],
     }
 }
