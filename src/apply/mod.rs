@@ -11,8 +11,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{ConfigMap, OffsetPolicy};
-use crate::plan::{Action, Op, Phase, Plan};
+use crate::model::{AclBinding, ConfigMap, OffsetPolicy};
+use crate::plan::{Action, Op, Phase, Plan, ScramCredential};
 
 pub(crate) use crate::cluster::ItemResults;
 
@@ -46,6 +46,29 @@ pub(crate) trait ClusterOps {
         topics: &BTreeMap<String, i32>,
     ) -> Result<(), String>;
     async fn delete_topics(&self, names: &[String]) -> Result<ItemResults, String>;
+    /// One result per binding, in order.
+    fn create_acls(&self, acls: &[AclBinding]) -> Result<Vec<Result<(), String>>, String>;
+    /// One result per binding, in order.
+    fn delete_acls(&self, acls: &[AclBinding]) -> Result<Vec<Result<(), String>>, String>;
+    /// Writes the credentials of one user with the password held by `password_env`.
+    fn set_scram_credentials(
+        &self,
+        user: &str,
+        credentials: &[ScramCredential],
+        password_env: &str,
+    ) -> Result<(), String>;
+}
+
+/// Environment variables holding the passwords a plan's user actions need; the shell
+/// checks them all before the first write.
+pub fn password_envs(plan: &Plan) -> BTreeSet<&str> {
+    plan.actions
+        .iter()
+        .filter_map(|a| match &a.op {
+            Op::SetScramCredentials { password_env, .. } => Some(password_env.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,6 +196,7 @@ pub(crate) async fn apply<C: ClusterOps, R: Reporter>(
         reporter.phase_started(phase, actions.len());
         let outcomes = run_phase(phase, &actions, cluster, reporter).await;
         for (a, o) in actions.into_iter().zip(outcomes) {
+            let o = explain_denial(a, o);
             if matches!(o, Outcome::Failed(_)) {
                 failed.insert(&a.resource, a.label());
             }
@@ -196,6 +220,13 @@ fn blocked_by(
     if let Some(what) = failed.get(&action.resource) {
         return Some(because(&action.resource, what));
     }
+    // A revocation may take away what a failed grant was to replace: a consumer must never
+    // be left without access halfway through, so no revocation runs after a failed grant.
+    if matches!(action.op, Op::DeleteAcls { .. }) {
+        if let Some((r, _)) = failed.iter().find(|(_, what)| **what == "grant access") {
+            return Some(because(r, "grant access"));
+        }
+    }
     if let Op::CommitGroupOffsets { topics, .. } = &action.op {
         for t in topics.keys() {
             let topic = crate::plan::Resource::topic(t.as_str());
@@ -205,6 +236,31 @@ fn blocked_by(
         }
     }
     None
+}
+
+/// Kafka answers a missing ACL with "Authorization failed.", naming neither operation nor
+/// resource; the action knows both, so a denial says what the principal lacks.
+fn explain_denial(action: &Action, outcome: Outcome) -> Outcome {
+    let Outcome::Failed(message) = outcome else {
+        return outcome;
+    };
+    if !message.contains("AuthorizationFailed") || message.contains("principal lacks") {
+        return Outcome::Failed(message);
+    }
+    let needs = match &action.op {
+        Op::CreateTopic { .. } => "CREATE on this topic (or on the cluster)",
+        Op::CreatePartitions { .. } => "ALTER on this topic",
+        Op::AlterConfigs { .. } => "ALTER_CONFIGS on this topic",
+        Op::DeleteTopic => "DELETE on this topic",
+        Op::CommitGroupOffsets { .. } => "READ on this group and READ on its topics",
+        Op::CreateAcls { .. } | Op::DeleteAcls { .. } | Op::SetScramCredentials { .. } => {
+            "ALTER on the cluster"
+        }
+    };
+    Outcome::Failed(format!(
+        "{message}: the client's principal lacks {needs} ({})",
+        action.resource
+    ))
 }
 
 /// Maps per-item broker results back onto the phase's actions by resource name.
@@ -362,6 +418,64 @@ async fn run_phase<C: ClusterOps, R: Reporter>(
                 _ => Outcome::Failed("unexpected operation in the group phase".into()),
             })
             .collect(),
+        Phase::Users => actions
+            .iter()
+            .map(|a| match &a.op {
+                Op::SetScramCredentials {
+                    credentials,
+                    password_env,
+                    ..
+                } => {
+                    match cluster.set_scram_credentials(&a.resource.name, credentials, password_env)
+                    {
+                        Ok(()) => Outcome::Done,
+                        Err(e) => Outcome::Failed(e),
+                    }
+                }
+                _ => Outcome::Failed("unexpected operation in the users phase".into()),
+            })
+            .collect(),
+        Phase::Grants | Phase::Revokes => {
+            // One request for the whole phase; each action is done when all its bindings are.
+            let mut all: Vec<AclBinding> = Vec::new();
+            let mut spans = Vec::new();
+            for a in actions {
+                let acls = match &a.op {
+                    Op::CreateAcls { acls } | Op::DeleteAcls { acls } => acls.as_slice(),
+                    _ => &[],
+                };
+                spans.push(all.len()..all.len() + acls.len());
+                all.extend(acls.iter().cloned());
+            }
+            let results = if phase == Phase::Grants {
+                cluster.create_acls(&all)
+            } else {
+                cluster.delete_acls(&all)
+            };
+            match results {
+                Err(e) => actions.iter().map(|_| Outcome::Failed(e.clone())).collect(),
+                Ok(results) => spans
+                    .into_iter()
+                    .map(|span| {
+                        let failed: Vec<String> = span
+                            .filter_map(|i| match results.get(i) {
+                                Some(Ok(())) => None,
+                                Some(Err(e)) => Some(format!("{}: {e}", all[i].describe())),
+                                None => Some(format!(
+                                    "{}: the broker returned no result",
+                                    all[i].describe()
+                                )),
+                            })
+                            .collect();
+                        if failed.is_empty() {
+                            Outcome::Done
+                        } else {
+                            Outcome::Failed(failed.join("; "))
+                        }
+                    })
+                    .collect(),
+            }
+        }
         Phase::Deletes => {
             let names: Vec<String> = actions
                 .iter()
@@ -415,6 +529,37 @@ impl ClusterOps for crate::cluster::Connection {
         crate::cluster::Connection::delete_topics(self, names)
             .await
             .map_err(|e| e.to_string())
+    }
+    fn create_acls(&self, acls: &[AclBinding]) -> Result<Vec<Result<(), String>>, String> {
+        crate::cluster::Connection::create_acls(self, acls).map_err(|e| e.to_string())
+    }
+    fn delete_acls(&self, acls: &[AclBinding]) -> Result<Vec<Result<(), String>>, String> {
+        crate::cluster::Connection::delete_acls(self, acls).map_err(|e| e.to_string())
+    }
+    fn set_scram_credentials(
+        &self,
+        user: &str,
+        credentials: &[ScramCredential],
+        password_env: &str,
+    ) -> Result<(), String> {
+        // Read here, at the last moment, so the password lives only for this request.
+        let password = std::env::var(password_env)
+            .map_err(|_| format!("the password variable {password_env} is not set"))?;
+        let credentials: Vec<_> = credentials
+            .iter()
+            .map(|c| (c.mechanism, c.iterations))
+            .collect();
+        let results = crate::cluster::Connection::set_scram_credentials(
+            self,
+            user,
+            &credentials,
+            password.as_bytes(),
+        )
+        .map_err(|e| e.to_string())?;
+        match results.into_iter().find_map(Result::err) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 }
 
@@ -511,6 +656,127 @@ mod tests {
             self.log(format!("delete {}", names.join(",")));
             Ok(Self::ok(names.iter().cloned()))
         }
+        fn create_acls(&self, acls: &[AclBinding]) -> Result<Vec<Result<(), String>>, String> {
+            self.log(format!("grant {}", acls.len()));
+            Ok(acls
+                .iter()
+                .map(|a| {
+                    if a.name == "refused" {
+                        Err("Authorization failed (TopicAuthorizationFailed)".to_string())
+                    } else {
+                        Ok(())
+                    }
+                })
+                .collect())
+        }
+        fn delete_acls(&self, acls: &[AclBinding]) -> Result<Vec<Result<(), String>>, String> {
+            self.log(format!("revoke {}", acls.len()));
+            Ok(acls.iter().map(|_| Ok(())).collect())
+        }
+        fn set_scram_credentials(
+            &self,
+            user: &str,
+            credentials: &[ScramCredential],
+            _: &str,
+        ) -> Result<(), String> {
+            self.log(format!("user {user} {}", credentials.len()));
+            Ok(())
+        }
+    }
+
+    fn acl(topic: &str, op: crate::model::AclOperation) -> AclBinding {
+        AclBinding {
+            resource_type: crate::model::AclResourceType::Topic,
+            name: topic.into(),
+            pattern: crate::model::AclPattern::Literal,
+            principal: "User:w".into(),
+            host: "*".into(),
+            operation: op,
+            permission: crate::model::AclPermission::Allow,
+        }
+    }
+
+    #[test]
+    fn grants_go_before_revocations_each_in_one_request() {
+        use crate::model::AclOperation::{Describe, Read, Write};
+        let p = plan(vec![
+            action(
+                Phase::Revokes,
+                "old",
+                Op::DeleteAcls {
+                    acls: vec![acl("old", Read)],
+                },
+            ),
+            action(
+                Phase::Grants,
+                "a",
+                Op::CreateAcls {
+                    acls: vec![acl("a", Read), acl("a", Describe)],
+                },
+            ),
+            action(
+                Phase::Grants,
+                "b",
+                Op::CreateAcls {
+                    acls: vec![acl("b", Write)],
+                },
+            ),
+            action(
+                Phase::Users,
+                "u",
+                Op::SetScramCredentials {
+                    credentials: vec![ScramCredential {
+                        mechanism: crate::model::ScramMechanism::Sha512,
+                        iterations: 4096,
+                    }],
+                    password_env: "P".into(),
+                    rotation: false,
+                },
+            ),
+        ]);
+        let fake = FakeCluster::default();
+        let report = block_on(apply(&p, &fake, &mut Quiet)).expect("not refused");
+        assert!(report.succeeded());
+        assert_eq!(*fake.calls.borrow(), ["user u 1", "grant 3", "revoke 1"]);
+        assert_eq!(password_envs(&p).into_iter().collect::<Vec<_>>(), ["P"]);
+    }
+
+    #[test]
+    fn a_refused_grant_fails_its_action_with_the_binding_and_stops_revocations() {
+        use crate::model::AclOperation::Read;
+        let p = plan(vec![
+            action(
+                Phase::Grants,
+                "refused",
+                Op::CreateAcls {
+                    acls: vec![acl("refused", Read)],
+                },
+            ),
+            action(
+                Phase::Revokes,
+                "old",
+                Op::DeleteAcls {
+                    acls: vec![acl("old", Read)],
+                },
+            ),
+        ]);
+        let fake = FakeCluster::default();
+        let report = block_on(apply(&p, &fake, &mut Quiet)).expect("not refused");
+        let outcomes: Vec<&Outcome> = report.results.iter().map(|(_, o)| o).collect();
+        assert_eq!(
+            outcomes,
+            [
+                &Outcome::Failed(
+                    "User:w allow READ from *: Authorization failed (TopicAuthorizationFailed): \
+                     the client's principal lacks ALTER on the cluster (topic \"refused\")"
+                        .into()
+                ),
+                &Outcome::Skipped(
+                    "skipped: depends on topic \"refused\", whose grant access failed".into()
+                )
+            ]
+        );
+        assert_eq!(*fake.calls.borrow(), ["grant 1"]);
     }
 
     struct Quiet;

@@ -1645,3 +1645,11 @@ fn duration_ms(d: Duration) -> c_int {
 fn ceil_ms(d: Duration) -> c_int {
     c_int::try_from(d.as_micros().div_ceil(1000)).unwrap_or(c_int::MAX)
 }
+
+#[path = "ffi_security.rs"]
+mod security;
+#[allow(unused_imports)] // the integration tests compile this file and use only some
+pub(crate) use security::{
+    connection_failure, create_acls, delete_acls, describe_acls, describe_user_scram_credentials,
+    upsert_user_scram_credentials,
+};

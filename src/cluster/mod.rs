@@ -10,6 +10,7 @@
 pub(crate) mod ffi;
 mod positions;
 pub mod probe;
+mod security;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -57,6 +58,12 @@ pub enum ClusterError {
         timeout: Duration,
         reason: String,
     },
+    #[error("{what} with the cluster at {bootstrap} failed: {reason}")]
+    Auth {
+        bootstrap: String,
+        what: &'static str,
+        reason: String,
+    },
     #[error("invalid client configuration: {0}")]
     Config(String),
     #[error("{op} failed: {reason}")]
@@ -86,6 +93,12 @@ pub struct ReadRequest {
     /// `None` keeps every entry. A plan reads only overrides and declared keys, and the
     /// other thirty-odd entries per topic dominate memory on large clusters.
     pub config_keys: Option<BTreeSet<String>>,
+    /// Principals whose ACLs are read; none means ACLs are not read at all.
+    pub acl_principals: BTreeSet<String>,
+    /// SCRAM users whose credentials are described.
+    pub users: BTreeSet<String>,
+    /// Every ACL is read, whoever it is for (an import).
+    pub all_acls: bool,
 }
 
 impl ReadRequest {
@@ -143,7 +156,7 @@ impl Connection {
             probe: std::sync::Mutex::new(None),
             profile: std::sync::OnceLock::new(),
         };
-        let probe = conn.metadata()?;
+        let probe = conn.first_metadata()?;
         if let Ok(mut slot) = conn.probe.lock() {
             *slot = Some(probe);
         }
@@ -168,6 +181,52 @@ impl Connection {
 
     pub(crate) fn bootstrap(&self) -> &str {
         &self.settings.bootstrap
+    }
+
+    /// The first metadata request, asked in short slices so that an authentication or TLS
+    /// failure (which librdkafka reports as an error event on the side, while the request
+    /// just waits) ends the wait within a slice instead of the whole timeout.
+    fn first_metadata(&self) -> Result<Metadata, ClusterError> {
+        const SLICE: Duration = Duration::from_millis(250);
+        let deadline = Instant::now() + self.settings.timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let answer = self.admin.inner().fetch_metadata(None, left.min(SLICE));
+            let failure = ffi::connection_failure(&self.admin);
+            match (answer, failure) {
+                (Ok(md), _) => return Ok(md),
+                (Err(_), Some((code, mut reason))) => {
+                    // PLAIN's text ("Invalid username or password") does not say which
+                    // mechanism was tried; the configuration does.
+                    let client = &self.settings.client;
+                    let mechanism = client
+                        .get("sasl.mechanism")
+                        .or_else(|| client.get("sasl.mechanisms"));
+                    if let Some(m) = mechanism {
+                        if !reason.contains(m.as_str()) {
+                            reason.push_str(&format!(" (SASL mechanism {m})"));
+                        }
+                    }
+                    return Err(ClusterError::Auth {
+                        bootstrap: self.settings.bootstrap.clone(),
+                        what: if code == "SSL" {
+                            "the TLS handshake"
+                        } else {
+                            "authentication"
+                        },
+                        reason,
+                    });
+                }
+                (Err(e), None) if Instant::now() >= deadline => {
+                    return Err(ClusterError::Unreachable {
+                        bootstrap: self.settings.bootstrap.clone(),
+                        timeout: self.settings.timeout,
+                        reason: kerr(e),
+                    })
+                }
+                (Err(_), None) => {}
+            }
+        }
     }
 
     fn metadata(&self) -> Result<Metadata, ClusterError> {
@@ -336,10 +395,14 @@ impl Connection {
             groups: BTreeMap::new(),
             unmanaged_groups: BTreeMap::new(),
             profile: Some(profile),
+            ..LiveState::default()
         };
         if let Some(answers) = answers {
             answers.fill(req, &mut live);
         }
+        // ACLs and users only when the file declares some: one or two more round trips.
+        self.read_security(req, brokers.first().copied(), &mut live)
+            .await?;
         Ok(live)
     }
 

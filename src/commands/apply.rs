@@ -112,6 +112,9 @@ async fn apply_saved(
             .collect(),
         find_unmanaged_groups: false,
         config_keys: None,
+        acl_principals: plan.scope.principals.clone(),
+        users: plan.scope.users.clone(),
+        all_acls: false,
     };
     let live = conn.read(&request).await?;
     let now = crate::plan::fingerprint::observe(&live, &plan.scope);
@@ -138,6 +141,20 @@ async fn review_and_execute(
     }
     if !plan.has_changes() {
         return Ok(Status::Clean);
+    }
+    // Every password must be at hand before the first write, not halfway through.
+    let unset: Vec<&str> = apply::password_envs(plan)
+        .into_iter()
+        .filter(|v| std::env::var_os(v).is_none())
+        .collect();
+    if !unset.is_empty() {
+        return Err(Error::Usage(format!(
+            "the plan writes SCRAM credentials whose password variable{} {} not set: {}; \
+             nothing was changed",
+            if unset.len() == 1 { "" } else { "s" },
+            if unset.len() == 1 { "is" } else { "are" },
+            unset.join(", ")
+        )));
     }
     confirm(auto_approve)?;
     execute(conn, plan).await
@@ -203,6 +220,9 @@ fn phase_name(phase: crate::plan::Phase) -> &'static str {
         crate::plan::Phase::Configs => "changing configs",
         crate::plan::Phase::GroupOffsets => "committing start offsets",
         crate::plan::Phase::Deletes => "deleting topics",
+        crate::plan::Phase::Users => "writing SCRAM credentials",
+        crate::plan::Phase::Grants => "granting ACLs",
+        crate::plan::Phase::Revokes => "revoking ACLs",
     }
 }
 

@@ -10,7 +10,7 @@ use crate::cli::{ClusterArgs, FileArgs};
 use crate::cluster::{Connection, ReadRequest, Settings};
 use crate::diff::{self, DiffContext};
 use crate::error::{Error, Status};
-use crate::model::{is_internal_topic, LiveState, ScopePattern};
+use crate::model::{is_internal_topic, LiveAcls, LiveState, ScopePattern};
 use crate::plan::Op;
 use crate::render::topology::to_toml;
 use crate::spec;
@@ -61,6 +61,7 @@ pub(super) async fn run_environment(
         groups: BTreeMap::new(),
         find_unmanaged_groups: false,
         config_keys: None,
+        ..ReadRequest::default()
     };
     let live = conn.read(&request).await?;
     conn.leave();
@@ -133,11 +134,29 @@ pub(super) async fn run(
         find_unmanaged_groups: true,
         // Dead-letter topics are compared with their parent's effective values: keep all.
         config_keys: None,
+        ..ReadRequest::default()
     };
     let mut live = conn.read(&request).await?;
     live.topics.retain(|name, _| selection.selects(name));
     let groups = consumed_topics(&live);
-    let text = to_toml(&live, &groups, Some(conn.bootstrap()));
+    let mut text = to_toml(&live, &groups, Some(conn.bootstrap()));
+    // ACLs are a part an import can do without: without the right to read them, the
+    // topics and groups are still worth writing.
+    match conn.read_all_acls().await {
+        Ok(LiveAcls::Read(acls)) => {
+            let topics: BTreeSet<String> = live
+                .topics
+                .keys()
+                .filter(|n| !is_internal_topic(n))
+                .cloned()
+                .collect();
+            let group_names: BTreeSet<String> = groups.keys().cloned().collect();
+            text.push_str(&crate::render::acls_toml(&acls, &topics, &group_names));
+            live.acls = LiveAcls::Read(acls);
+        }
+        Ok(_) => {}
+        Err(e) => eprintln!("warning: ACLs not imported: {e}"),
+    }
 
     let shown = output.map_or_else(
         || "the imported topology".to_string(),

@@ -182,7 +182,11 @@ async fn broker_check(conn: &Connection, plan: &mut Plan) -> Result<(), ClusterE
             } => creates.push((name, *p, *replication_factor, config.clone())),
             Op::CreatePartitions { to, .. } => partitions.push((name, *to)),
             Op::AlterConfigs { set, delete } => configs.push((name, set.clone(), delete.clone())),
-            Op::CommitGroupOffsets { .. } | Op::DeleteTopic => {}
+            Op::CommitGroupOffsets { .. }
+            | Op::DeleteTopic
+            | Op::CreateAcls { .. }
+            | Op::DeleteAcls { .. }
+            | Op::SetScramCredentials { .. } => {}
         }
     }
     let mut rejected: Vec<(String, &'static str, String)> = Vec::new();

@@ -119,6 +119,9 @@ pub fn read_request(desired: &DesiredState, scope: &Scope) -> ReadRequest {
             .map(|(n, g)| (n.clone(), g.topics.clone()))
             .collect(),
         find_unmanaged_groups: !desired.groups.is_empty() || desired.policy.delete_undeclared,
+        acl_principals: desired.principals.clone(),
+        users: desired.users.keys().cloned().collect(),
+        all_acls: false,
         config_keys: Some(
             desired
                 .topics

@@ -4,8 +4,10 @@
 //! plan shows (before/after values, risks, refusals) is decided here so renderers and apply
 //! never have to look at the cluster again.
 
+mod acls;
 mod groups;
 mod topics;
+mod users;
 mod verify;
 
 pub(crate) use topics::values_equal;
@@ -32,6 +34,8 @@ pub fn scope_of(desired: &DesiredState, policy: &Policy) -> Scope {
         topics: desired.topics.keys().cloned().collect(),
         groups: desired.groups.keys().cloned().collect(),
         manage: policy.manage.clone(),
+        principals: desired.principals.clone(),
+        users: desired.users.keys().cloned().collect(),
     }
 }
 
@@ -41,6 +45,8 @@ pub fn diff(desired: &DesiredState, live: &LiveState, policy: &Policy, ctx: &Dif
     let mut out = topics::Outcome::default();
     topics::diff_topics(desired, live, policy, ctx, &mut out);
     groups::diff_groups(desired, live, &mut out);
+    acls::diff_acls(desired, live, policy, &mut out);
+    users::diff_users(desired, live, &mut out);
     let mut plan = Plan::new(
         ctx.topology.clone(),
         ClusterInfo {

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::cluster::ReadRequest;
 use crate::diff::topics::values_equal;
-use crate::model::{ConfigSource, LiveState};
+use crate::model::{ConfigSource, LiveAcls, LiveState};
 use crate::plan::{Action, Op};
 
 /// What proving convergence needs to read: only the resources apply touched, and only the
@@ -32,6 +32,14 @@ pub(crate) fn verify_request(done: &[&Action]) -> ReadRequest {
             }
             Op::CreatePartitions { .. } | Op::DeleteTopic => {
                 request.topics.insert(name);
+            }
+            Op::CreateAcls { acls } | Op::DeleteAcls { acls } => {
+                request
+                    .acl_principals
+                    .extend(acls.iter().map(|a| a.principal.clone()));
+            }
+            Op::SetScramCredentials { .. } => {
+                request.users.insert(name);
             }
         }
     }
@@ -90,6 +98,39 @@ pub(crate) fn verify<'a>(
             Op::DeleteTopic => {
                 if topic.is_some() {
                     problems.push(format!("topic \"{name}\" still exists"));
+                }
+            }
+            Op::CreateAcls { acls } => {
+                if let LiveAcls::Read(have) = &live.acls {
+                    for acl in acls.iter().filter(|a| !have.contains(*a)) {
+                        problems.push(format!(
+                            "{}: ACL {} is missing",
+                            action.resource,
+                            acl.describe()
+                        ));
+                    }
+                }
+            }
+            Op::DeleteAcls { acls } => {
+                if let LiveAcls::Read(have) = &live.acls {
+                    for acl in acls.iter().filter(|a| have.contains(*a)) {
+                        problems.push(format!(
+                            "{}: ACL {} is still there",
+                            action.resource,
+                            acl.describe()
+                        ));
+                    }
+                }
+            }
+            Op::SetScramCredentials { credentials, .. } => {
+                let have = live.scram.get(name);
+                for c in credentials {
+                    if !have.is_some_and(|h| h.contains_key(&c.mechanism)) {
+                        problems.push(format!(
+                            "user \"{name}\" has no {} credential",
+                            c.mechanism.name()
+                        ));
+                    }
                 }
             }
             Op::CommitGroupOffsets { topics, .. } => match live.groups.get(name) {

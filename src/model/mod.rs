@@ -8,7 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+mod security;
+
 pub use crate::partition::Partitioner;
+pub use security::*;
 
 mod profile;
 pub use profile::{AdminApis, BrokerProfile, ConfigSources, Family, Release, VersionRange};
@@ -140,6 +143,10 @@ pub struct Policy {
     /// (one file) means all of `manage`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delete_within: Option<Vec<ScopePattern>>,
+    /// ACLs of declared principals that the file does not declare are removed (otherwise
+    /// reported). ACLs of principals the file never mentions are out of reach either way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub remove_undeclared_acls: bool,
 }
 
 /// Kafka-internal and platform topics that topo never manages, whatever the scope says.
@@ -210,6 +217,14 @@ pub struct DesiredState {
     pub policy: Policy,
     #[serde(default, skip_serializing_if = "Origins::is_empty")]
     pub origins: Origins,
+    /// Every ACL the file declares, intent forms expanded.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub acls: BTreeSet<AclBinding>,
+    /// Principals whose ACLs topo manages: every principal the file grants anything to.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub principals: BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub users: BTreeMap<String, UserSpec>,
 }
 
 /// Where a broker says a config value comes from (DescribeConfigs `source`).
@@ -329,6 +344,12 @@ pub struct LiveState {
     /// What the broker is and can do; `None` when not probed (a recorded state).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<BrokerProfile>,
+    /// ACLs of the declared principals.
+    #[serde(default)]
+    pub acls: LiveAcls,
+    /// SCRAM credentials of the declared users.
+    #[serde(default)]
+    pub scram: LiveScram,
 }
 
 #[cfg(test)]

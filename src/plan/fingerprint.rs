@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use md5::{Digest, Md5};
 
-use crate::model::{is_internal_topic, ConfigSource, LiveState};
+use crate::model::{is_internal_topic, ConfigSource, LiveAcls, LiveState};
 use crate::plan::Scope;
 
 /// Per-resource digests (`"topic NAME"` → 8 hex chars) plus the overall fingerprint.
@@ -72,6 +72,44 @@ pub(crate) fn observe(live: &LiveState, scope: &Scope) -> Observation {
             Some(g) => format!("{}\t{}\t{}\n", g.state.name(), g.members, g.has_commits()),
         };
         parts.insert(format!("group {name}"), canon);
+    }
+    // Only when ACLs are declared, so a plan without any keeps the fingerprint it had.
+    for principal in &scope.principals {
+        let canon = match &live.acls {
+            LiveAcls::NotRead => "not read\n".to_string(),
+            LiveAcls::NoAuthorizer => "no authorizer\n".to_string(),
+            LiveAcls::Unknown(_) => "unknown\n".to_string(),
+            LiveAcls::Read(acls) => {
+                acls.iter()
+                    .filter(|a| &a.principal == principal)
+                    .fold(String::new(), |mut s, a| {
+                        let _ = writeln!(
+                            s,
+                            "{}\t{}\t{}\t{}\t{}\t{}",
+                            a.resource_type.name(),
+                            a.pattern.name(),
+                            a.name,
+                            a.host,
+                            a.operation.name(),
+                            a.permission.name()
+                        );
+                        s
+                    })
+            }
+        };
+        parts.insert(format!("acls {principal}"), canon);
+    }
+    for user in &scope.users {
+        let canon =
+            live.scram
+                .get(user)
+                .into_iter()
+                .flatten()
+                .fold(String::new(), |mut s, (m, i)| {
+                    let _ = writeln!(s, "{}\t{i}", m.name());
+                    s
+                });
+        parts.insert(format!("user {user}"), canon);
     }
     let mut whole = Md5::new();
     whole.update(b"topo-fingerprint-v1\n");

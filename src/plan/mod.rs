@@ -10,21 +10,30 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{ConfigMap, GroupState, OffsetPolicy, Origins, ScopePattern};
+use crate::model::{
+    AclBinding, AclResourceType, ConfigMap, GroupState, OffsetPolicy, Origins, ScopePattern,
+    ScramMechanism,
+};
 
 /// Bumped whenever the JSON document changes incompatibly.
 pub(crate) const FORMAT_VERSION: u32 = 1;
 
 /// Execution order of actions. The explicit rank (not declaration order) is what apply and
 /// every renderer sort by: topics must exist before their partitions or configs change,
-/// offsets can only be committed on existing partitions, and deletes go last.
+/// offsets can only be committed on existing partitions, and deletes go last. Access is
+/// granted before anything is revoked, so a consumer whose ACLs are being reshaped never
+/// loses access halfway through an apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     CreateTopics,
     Partitions,
     Configs,
+    /// SCRAM credentials, before the grants that name their users.
+    Users,
+    Grants,
     GroupOffsets,
+    Revokes,
     Deletes,
 }
 
@@ -34,7 +43,10 @@ impl Phase {
             Phase::CreateTopics => 10,
             Phase::Partitions => 20,
             Phase::Configs => 30,
+            Phase::Users => 33,
+            Phase::Grants => 35,
             Phase::GroupOffsets => 40,
+            Phase::Revokes => 45,
             Phase::Deletes => 50,
         }
     }
@@ -45,6 +57,10 @@ impl Phase {
 pub enum ResourceKind {
     Topic,
     Group,
+    Cluster,
+    TransactionalId,
+    /// A SCRAM user.
+    User,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -66,6 +82,25 @@ impl Resource {
             name: name.into(),
         }
     }
+    pub fn user(name: impl Into<String>) -> Self {
+        Resource {
+            kind: ResourceKind::User,
+            name: name.into(),
+        }
+    }
+    /// The resource an ACL protects; a prefixed pattern is named with a trailing `*`.
+    pub fn protected_by(acl: &AclBinding) -> Self {
+        let kind = match acl.resource_type {
+            AclResourceType::Topic => ResourceKind::Topic,
+            AclResourceType::Group => ResourceKind::Group,
+            AclResourceType::Cluster => ResourceKind::Cluster,
+            AclResourceType::TransactionalId => ResourceKind::TransactionalId,
+        };
+        Resource {
+            kind,
+            name: acl.resource_name(),
+        }
+    }
 }
 
 impl std::fmt::Display for Resource {
@@ -73,6 +108,9 @@ impl std::fmt::Display for Resource {
         let kind = match self.kind {
             ResourceKind::Topic => "topic",
             ResourceKind::Group => "group",
+            ResourceKind::Cluster => "cluster",
+            ResourceKind::TransactionalId => "transactional_id",
+            ResourceKind::User => "user",
         };
         write!(f, "{kind} \"{}\"", self.name)
     }
@@ -104,14 +142,45 @@ pub enum Op {
         topics: BTreeMap<String, i32>,
     },
     DeleteTopic,
+    /// CreateAcls: these exact bindings, all protecting the action's resource.
+    CreateAcls {
+        acls: Vec<AclBinding>,
+    },
+    /// DeleteAcls with one exact filter per binding, so nothing else can match.
+    DeleteAcls {
+        acls: Vec<AclBinding>,
+    },
+    /// AlterUserScramCredentials upserts. The password is read from `password_env` when
+    /// apply runs; it is never part of a plan.
+    SetScramCredentials {
+        credentials: Vec<ScramCredential>,
+        password_env: String,
+        /// Some of these credentials exist already and are replaced (an explicit rotation).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        rotation: bool,
+    },
+}
+
+/// One SCRAM credential to write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScramCredential {
+    pub mechanism: ScramMechanism,
+    pub iterations: u32,
 }
 
 impl Op {
     pub(crate) fn category(&self) -> Category {
         match self {
-            Op::CreateTopic { .. } | Op::CommitGroupOffsets { .. } => Category::Create,
-            Op::AlterConfigs { .. } | Op::CreatePartitions { .. } => Category::Update,
-            Op::DeleteTopic => Category::Delete,
+            Op::CreateTopic { .. } | Op::CommitGroupOffsets { .. } | Op::CreateAcls { .. } => {
+                Category::Create
+            }
+            Op::SetScramCredentials {
+                rotation: false, ..
+            } => Category::Create,
+            Op::AlterConfigs { .. }
+            | Op::CreatePartitions { .. }
+            | Op::SetScramCredentials { rotation: true, .. } => Category::Update,
+            Op::DeleteTopic | Op::DeleteAcls { .. } => Category::Delete,
         }
     }
 }
@@ -207,6 +276,12 @@ impl Action {
             Op::CreatePartitions { .. } => "add partitions",
             Op::CommitGroupOffsets { .. } => "commit start offsets",
             Op::DeleteTopic => "delete",
+            Op::CreateAcls { .. } => "grant access",
+            Op::DeleteAcls { .. } => "revoke access",
+            Op::SetScramCredentials {
+                rotation: false, ..
+            } => "create credentials",
+            Op::SetScramCredentials { rotation: true, .. } => "rotate credentials",
         }
     }
 }
@@ -248,6 +323,12 @@ pub enum WarningKind {
     UnmanagedGroup,
     /// A declared config the broker accepts but never reports, so it is not compared.
     Unreported,
+    /// An ACL of a declared principal that the file does not declare, left alone by policy.
+    UndeclaredAcl,
+    /// The file declares ACLs but the cluster has no authorizer to hold them.
+    NoAuthorizer,
+    /// The file declares ACLs but the cluster's could not be read reliably.
+    AclsUnknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -302,6 +383,12 @@ pub struct Scope {
     pub groups: BTreeSet<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub manage: Vec<ScopePattern>,
+    /// Principals whose ACLs the plan covers.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub principals: BTreeSet<String>,
+    /// SCRAM users whose credentials the plan covers.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub users: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,6 +14,7 @@
 //! resource, however many actions and refusals it has), the layout of their lines, the
 //! wording of warnings, groups and closing lines. The submodules only arrange and style.
 
+mod access;
 mod human;
 mod markdown;
 pub(crate) mod partition;
@@ -25,6 +26,7 @@ pub(crate) mod topology;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use access::acls_toml;
 pub use human::{human, HumanOptions};
 pub use markdown::markdown;
 pub(crate) use prometheus::prometheus;
@@ -239,19 +241,42 @@ fn block<'p>(
     actions: Vec<&'p Action>,
     refusals: Vec<&'p Refusal>,
 ) -> Block<'p> {
-    let note = actions.iter().find_map(|a| a.note.clone());
+    // ACL changes ride along on the resource they protect; its own note says more.
+    let is_acl = |op: &Op| matches!(op, Op::CreateAcls { .. } | Op::DeleteAcls { .. });
+    let note = actions
+        .iter()
+        .filter(|a| !is_acl(&a.op))
+        .find_map(|a| a.note.clone());
     let has = |f: fn(&Op) -> bool| actions.iter().any(|a| f(&a.op));
+    let all = |f: fn(&Op) -> bool| actions.iter().all(|a| f(&a.op));
     let (mark, action) = if actions.is_empty() {
         (Mark::Refused, "refused")
     } else if has(|op| matches!(op, Op::CreateTopic { .. })) {
         (Mark::Create, "create")
     } else if has(|op| matches!(op, Op::DeleteTopic)) {
         (Mark::Delete, "delete")
-    } else if actions
-        .iter()
-        .all(|a| matches!(a.op, Op::CommitGroupOffsets { .. }))
+    } else if has(|op| matches!(op, Op::CommitGroupOffsets { .. }))
+        && all(|op| matches!(op, Op::CommitGroupOffsets { .. } | Op::CreateAcls { .. }))
     {
         (Mark::Create, "commit start offsets")
+    } else if all(|op| matches!(op, Op::CreateAcls { .. })) {
+        (Mark::Change, "grant access")
+    } else if all(|op| matches!(op, Op::DeleteAcls { .. })) {
+        (Mark::Change, "revoke access")
+    } else if all(|op| matches!(op, Op::CreateAcls { .. } | Op::DeleteAcls { .. })) {
+        (Mark::Change, "update access")
+    } else if all(|op| {
+        matches!(
+            op,
+            Op::SetScramCredentials {
+                rotation: false,
+                ..
+            }
+        )
+    }) {
+        (Mark::Create, "create user")
+    } else if all(|op| matches!(op, Op::SetScramCredentials { .. })) {
+        (Mark::Change, "rotate credentials")
     } else {
         (Mark::Change, "update in place")
     };
@@ -522,6 +547,9 @@ fn origin_text(plan: &Plan, resource: &crate::plan::Resource) -> Option<String> 
     let origins = match resource.kind {
         crate::plan::ResourceKind::Topic => &plan.origins.topics,
         crate::plan::ResourceKind::Group => &plan.origins.groups,
+        crate::plan::ResourceKind::Cluster
+        | crate::plan::ResourceKind::TransactionalId
+        | crate::plan::ResourceKind::User => return None,
     };
     origins.get(&resource.name).map(|o| format!("from {o}"))
 }
@@ -642,6 +670,31 @@ fn warning_entries(plan: &Plan) -> Vec<(&'static str, String)> {
                 detail.join("; ")
             ),
         ));
+    }
+
+    let acls: Vec<_> = of(WarningKind::UndeclaredAcl).collect();
+    if !acls.is_empty() {
+        let total: usize = acls.iter().map(|w| w.keys.len().max(1)).sum();
+        let detail: Vec<String> = acls
+            .iter()
+            .map(|w| format!("{}: {}", w.resource, w.keys.join(", ")))
+            .collect();
+        out.push((
+            "undeclared ACLs:",
+            format!(
+                "{} of declared principals not in the file ({}); left alone \
+                 (policy.remove_undeclared_acls = false)",
+                plural(total, "ACL", "ACLs"),
+                detail.join("; ")
+            ),
+        ));
+    }
+
+    for w in of(WarningKind::NoAuthorizer) {
+        out.push(("no authorizer:", w.message.clone()));
+    }
+    for w in of(WarningKind::AclsUnknown) {
+        out.push(("ACLs not read:", w.message.clone()));
     }
 
     out

@@ -102,6 +102,12 @@ fn details(block: &Block<'_>) -> Vec<String> {
                 format!("start at {} on {}", policy.name(), names.join(", "))
             }
             Op::DeleteTopic => "deletes the topic and its data".to_string(),
+            Op::CreateAcls { acls } => format!("grant {}", plural(acls.len(), "ACL", "ACLs")),
+            Op::DeleteAcls { acls } => format!("revoke {}", plural(acls.len(), "ACL", "ACLs")),
+            Op::SetScramCredentials { credentials, .. } => {
+                let names: Vec<&str> = credentials.iter().map(|c| c.mechanism.name()).collect();
+                format!("credentials {}", names.join(", "))
+            }
         });
     }
     for refusal in &block.refusals {

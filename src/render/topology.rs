@@ -249,7 +249,7 @@ fn whole_unit(n: i64, units: &[(i64, &str)]) -> Option<String> {
 }
 
 /// A table key: bare when TOML allows it, quoted otherwise (dots would nest tables).
-fn key(name: &str) -> String {
+pub(super) fn key(name: &str) -> String {
     let bare = !name.is_empty()
         && name
             .bytes()
@@ -262,7 +262,7 @@ fn key(name: &str) -> String {
 }
 
 /// A string the loader interpolates: `$` is doubled so names and values stay literal.
-fn string(text: &str) -> String {
+pub(super) fn string(text: &str) -> String {
     quoted(&text.replace('$', "$$"))
 }
 

@@ -411,12 +411,23 @@ fn compose(parts: &mut [Part<'_>]) -> DesiredState {
             }
         }
     }
+    // Revoking undeclared ACLs only when every file that grants access opted in: one
+    // file's opt-in must not revoke what another file's principals hold.
+    let with_principals = parts.iter().filter(|p| !p.desired.principals.is_empty());
+    let revoke = with_principals.clone().count() > 0
+        && with_principals
+            .clone()
+            .all(|p| p.desired.policy.remove_undeclared_acls);
     for p in parts.iter_mut() {
         out.topics.append(&mut p.desired.topics);
         out.groups.append(&mut p.desired.groups);
+        out.acls.append(&mut p.desired.acls);
+        out.principals.append(&mut p.desired.principals);
+        out.users.append(&mut p.desired.users);
     }
     out.cluster = cluster(parts);
     out.policy = policy(parts);
+    out.policy.remove_undeclared_acls = revoke;
     out.origins = origins;
     out
 }

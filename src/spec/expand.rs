@@ -170,12 +170,16 @@ pub(crate) fn expand(ctx: &mut Ctx<'_>, decl: Decl) -> DesiredState {
     }
 
     let groups = groups(ctx, &decl, &all_names);
+    let security = super::security::expand(ctx, &decl, &all_names);
     DesiredState {
         cluster: decl.cluster,
         topics,
         groups,
         policy: decl.policy,
         origins: Default::default(),
+        acls: security.acls,
+        principals: security.principals,
+        users: security.users,
     }
 }
 

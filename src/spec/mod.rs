@@ -19,6 +19,7 @@ mod interpolate;
 mod names;
 mod overrides;
 mod schema;
+mod security;
 mod suggest;
 mod target;
 mod walk;

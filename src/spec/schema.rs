@@ -172,6 +172,10 @@ pub fn json_schema() -> String {
                     "remove_unmanaged_config": {
                         "description": "Remove topic config overrides the file does not set (default false: only report them).",
                         "anyOf": [{ "type": "boolean" }, interpolated()]
+                    },
+                    "remove_undeclared_acls": {
+                        "description": "Revoke ACLs of principals the file declares that the file does not declare (default false: only report them). Principals the file never mentions are never touched.",
+                        "anyOf": [{ "type": "boolean" }, interpolated()]
                     }
                 }
             },
@@ -193,6 +197,21 @@ pub fn json_schema() -> String {
                 "type": "object",
                 "description": "Named environments ([environments.NAME]), each overriding the base file for one cluster. See docs/environments.md.",
                 "additionalProperties": { "$ref": "#/definitions/environment" }
+            },
+            "principals": {
+                "type": "object",
+                "description": "Access by intent, keyed by principal: [principals.\"User:NAME\"]. Expanded to exact ACLs. See docs/security.md.",
+                "additionalProperties": { "$ref": "#/definitions/principal" }
+            },
+            "acls": {
+                "type": "array",
+                "description": "Raw ACLs: [[acls]] with principal, resource, name, pattern, operations, host, permission.",
+                "items": { "$ref": "#/definitions/acl" }
+            },
+            "users": {
+                "type": "object",
+                "description": "SCRAM users keyed by user name: [users.\"NAME\"]. The password comes from an environment variable.",
+                "additionalProperties": { "$ref": "#/definitions/user" }
             }
         },
         "definitions": {
@@ -299,7 +318,57 @@ pub fn json_schema() -> String {
                     "lag_budget": {
                         "description": "Total lag (messages, summed over a topic's partitions) above which the group counts as drifted.",
                         "anyOf": [integer(0, i64::MAX), interpolated()]
+                    },
+                    "principal": {
+                        "type": "string",
+                        "description": "Who consumes as this group (Type:name): granted READ and DESCRIBE on its topics and READ on the group.",
+                        "examples": ["User:extraction-workers"]
+                    },
+                    "produces": {
+                        "type": "array",
+                        "description": "Topics the group's principal writes to (e.g. its dead-letter topic): granted WRITE and DESCRIBE.",
+                        "items": { "type": "string" }
                     }
+                }
+            },
+            "principal": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                    "consumes": { "type": "array", "items": { "type": "string" }, "description": "Topics read: READ and DESCRIBE." },
+                    "groups": { "type": "array", "items": { "type": "string" }, "description": "Consumer groups used: READ." },
+                    "produces": { "type": "array", "items": { "type": "string" }, "description": "Topics written: WRITE and DESCRIBE." },
+                    "transactional_ids": { "type": "array", "items": { "type": "string" }, "description": "Transactional ids used: WRITE and DESCRIBE." },
+                    "idempotent": { "type": "boolean", "description": "IDEMPOTENT_WRITE on the cluster; only brokers before Kafka 2.8 need it." },
+                    "host": { "type": "string", "description": "Host the grants apply to (default \"*\")." }
+                }
+            },
+            "acl": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["principal", "resource", "operations"],
+                "properties": {
+                    "principal": { "type": "string", "description": "Type:name, e.g. User:ops." },
+                    "resource": { "enum": ["topic", "group", "cluster", "transactional_id"] },
+                    "name": { "type": "string", "description": "Resource name or prefix; not set for cluster." },
+                    "pattern": { "enum": ["literal", "prefixed"], "description": "Default literal." },
+                    "operations": {
+                        "type": "array",
+                        "items": { "enum": ["all", "read", "write", "create", "delete", "alter", "describe", "cluster_action", "describe_configs", "alter_configs", "idempotent_write"] }
+                    },
+                    "host": { "type": "string", "description": "Default \"*\"." },
+                    "permission": { "enum": ["allow", "deny"], "description": "Default allow." }
+                }
+            },
+            "user": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["password"],
+                "properties": {
+                    "password": { "type": "string", "pattern": "^\\$\\{[A-Za-z_][A-Za-z0-9_]*\\}$", "description": "\"${ENV_VAR}\"; read when apply writes the credential, never a literal." },
+                    "mechanisms": { "type": "array", "items": { "enum": ["SCRAM-SHA-256", "SCRAM-SHA-512"] }, "description": "Default [\"SCRAM-SHA-512\"]." },
+                    "iterations": { "type": "integer", "minimum": 4096, "maximum": 16384 },
+                    "rotate": { "type": "boolean", "description": "Rewrite existing credentials with the current password (a password cannot be read back, so rotation is only done when asked)." }
                 }
             }
         }

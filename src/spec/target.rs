@@ -140,9 +140,24 @@ pub fn restrict(desired: &DesiredState, targets: &[Target]) -> Result<DesiredSta
             delete_undeclared: false,
             remove_unmanaged_config: desired.policy.remove_unmanaged_config,
             delete_within: None,
+            remove_undeclared_acls: false,
         },
         origins: desired.origins.clone(),
+        // The grants that protect the targeted topics and groups; nothing is revoked.
+        acls: desired
+            .acls
+            .iter()
+            .filter(|a| match a.resource_type {
+                crate::model::AclResourceType::Topic => topics.contains(&a.name),
+                crate::model::AclResourceType::Group => groups.contains(&a.name),
+                _ => false,
+            })
+            .cloned()
+            .collect(),
+        principals: Default::default(),
+        users: Default::default(),
     };
+    out.principals = out.acls.iter().map(|a| a.principal.clone()).collect();
     out.origins.topics.retain(|n, _| topics.contains(n));
     out.origins.groups.retain(|n, _| groups.contains(n));
     Ok(out)

@@ -19,6 +19,7 @@ use super::config::{self, Raw};
 use super::diagnostic::{Diagnostic, Severity, SourceMap};
 use super::interpolate;
 use super::names;
+use super::security::{self, SecurityDecl};
 use super::suggest;
 
 pub(crate) type Span = Range<usize>;
@@ -33,6 +34,9 @@ pub(crate) const ROOT_KEYS: &[&str] = &[
     "scope",
     "environments",
     "default_environment",
+    "acls",
+    "principals",
+    "users",
 ];
 pub(crate) const CLUSTER_KEYS: &[&str] = &["bootstrap_servers", "client"];
 pub(crate) const DEFAULTS_KEYS: &[&str] = &["partitions", "replication_factor", "config"];
@@ -46,12 +50,19 @@ pub(crate) const TOPIC_KEYS: &[&str] = &[
     "dlq",
 ];
 pub(crate) const DLQ_KEYS: &[&str] = &["name", "partitions", "replication_factor", "config"];
-pub(crate) const GROUP_KEYS: &[&str] = &["topics", "initial_offsets", "lag_budget"];
+pub(crate) const GROUP_KEYS: &[&str] = &[
+    "topics",
+    "initial_offsets",
+    "lag_budget",
+    "principal",
+    "produces",
+];
 pub(crate) const POLICY_KEYS: &[&str] = &[
     "prefixes",
     "patterns",
     "delete_undeclared",
     "remove_unmanaged_config",
+    "remove_undeclared_acls",
 ];
 pub(crate) const OFFSET_POLICIES: &[&str] = &["earliest", "latest", "none"];
 pub(crate) const MAX_REPLICATION_FACTOR: i64 = i16::MAX as i64;
@@ -133,6 +144,10 @@ pub(crate) struct GroupDecl {
     pub topics: Vec<(String, Span)>,
     pub initial_offsets: Option<OffsetPolicy>,
     pub lag_budget: Option<i64>,
+    /// Who consumes as this group (intent form of its ACLs).
+    pub principal: Option<(String, Span)>,
+    /// Topics that principal produces to (e.g. the dead-letter topic).
+    pub produces: Vec<(String, Span)>,
 }
 
 /// The file as declared, before defaults and DLQs are expanded.
@@ -143,6 +158,7 @@ pub(crate) struct Decl {
     pub topics: Vec<TopicDecl>,
     pub groups: Vec<GroupDecl>,
     pub policy: Policy,
+    pub security: SecurityDecl,
 }
 
 /// Collects diagnostics while the walk runs.
@@ -159,7 +175,7 @@ pub(crate) struct Ctx<'a> {
     pub declared_groups: Vec<(String, Span)>,
 }
 
-fn type_name(v: &DeValue<'_>) -> &'static str {
+pub(crate) fn type_name(v: &DeValue<'_>) -> &'static str {
     match v {
         DeValue::String(_) => "a string",
         DeValue::Integer(_) => "an integer",
@@ -665,6 +681,9 @@ pub(crate) fn walk(ctx: &mut Ctx<'_>, root: &DeTable<'_>) -> Decl {
             "policy" => decl.policy = policy(ctx, v),
             // Read by `env` (the environment layer) and `compose` (file scopes).
             "scope" | "environments" | "default_environment" => {}
+            "acls" => decl.security.grants.extend(security::raw_acls(ctx, v)),
+            "principals" => security::principals(ctx, v, &mut decl.security),
+            "users" => decl.security.users = security::users(ctx, v),
             _ => {
                 let help = suggest::help(key, ROOT_KEYS.iter().copied());
                 ctx.error(
@@ -942,6 +961,8 @@ fn groups(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<GroupDecl> {
             topics: Vec::new(),
             initial_offsets: None,
             lag_budget: None,
+            principal: None,
+            produces: Vec::new(),
         };
         if let Some(t) = ctx.expect_table(value, &format!("group `{shown}`")) {
             group_body(ctx, t, &shown, &mut decl);
@@ -992,6 +1013,23 @@ fn group_body(ctx: &mut Ctx<'_>, t: &DeTable<'_>, shown: &str, decl: &mut GroupD
             }
         }
     }
+    if let Some(v) = t.get("principal") {
+        if let Some(p) = ctx.string(v, "`principal`") {
+            if security::check_principal(ctx, &p, &v.span()) {
+                decl.principal = Some((p, v.span()));
+            }
+        }
+    }
+    if let Some(v) = t.get("produces") {
+        decl.produces = ctx.strings(v, "`produces`").unwrap_or_default();
+        if decl.principal.is_none() && t.get("principal").is_none() {
+            ctx.error(
+                &v.span(),
+                format!("group `{shown}` says what it produces but not who it is"),
+                Some("add `principal = \"User:NAME\"`: the ACLs are granted to it".into()),
+            );
+        }
+    }
     if let Some(v) = t.get("lag_budget") {
         if let Some(n) = ctx.integer(v, "`lag_budget`") {
             if n < 0 {
@@ -1039,6 +1077,9 @@ pub(crate) fn policy(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Policy {
     }
     if let Some(v) = t.get("remove_unmanaged_config") {
         p.remove_unmanaged_config = ctx.boolean(v, "`remove_unmanaged_config`").unwrap_or(false);
+    }
+    if let Some(v) = t.get("remove_undeclared_acls") {
+        p.remove_undeclared_acls = ctx.boolean(v, "`remove_undeclared_acls`").unwrap_or(false);
     }
     p
 }

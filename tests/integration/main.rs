@@ -17,6 +17,7 @@ mod groups;
 mod import;
 mod partition;
 mod plan;
+mod secure;
 mod seed;
 mod support;
 
@@ -29,4 +30,7 @@ mod ffi_impl;
 
 mod model {
     pub(crate) use topo::model::ConfigSource;
+    pub(crate) use topo::model::{
+        AclBinding, AclOperation, AclPattern, AclPermission, AclResourceType, ScramMechanism,
+    };
 }

@@ -369,6 +369,9 @@ pub enum Need {
     Kafka38Keys,
     /// A config key Kafka 4.x added (`max.decompressed.message.bytes`, ...).
     Kafka4Keys,
+    /// The run that owns the secured broker's tests: they talk to `scripts/kafka-secure`,
+    /// never to the flavour's broker, so one run of them is enough.
+    SecuredBrokerRun,
 }
 
 impl Need {
@@ -390,6 +393,9 @@ impl Need {
             Need::ReplicationFactorCheck => "the broker accepts any replication factor",
             Need::Kafka38Keys => "the broker predates Kafka 3.8's compression level keys",
             Need::Kafka4Keys => "the broker predates Kafka 4.0's topic configs",
+            Need::SecuredBrokerRun => {
+                "the secured broker's tests run once, in the kafka-4.4 run (they do not use this flavour's broker)"
+            }
         }
     }
 }
@@ -410,12 +416,18 @@ pub fn lacks(flavour: &str) -> &'static [Need] {
             Need::KraftController,
             Need::ReplicationFactorCheck,
             Need::Kafka4Keys,
+            Need::SecuredBrokerRun,
         ],
-        "kafka-3.9" => &[Need::Kafka4Keys, Need::ConsumerProtocolGroups],
+        "kafka-3.9" => &[
+            Need::Kafka4Keys,
+            Need::ConsumerProtocolGroups,
+            Need::SecuredBrokerRun,
+        ],
         "kafka-3.7" => &[
             Need::Kafka38Keys,
             Need::Kafka4Keys,
             Need::ConsumerProtocolGroups,
+            Need::SecuredBrokerRun,
         ],
         _ => &[],
     }
