@@ -1168,7 +1168,13 @@ fn phases(args: &[String]) -> Res<()> {
     step("diff (incl. fingerprint)", &mut lines);
     let json = topo::render::json(&plan);
     step("render json", &mut lines);
-    let human = topo::render::human(&plan, &topo::render::HumanOptions { color: false });
+    let human = topo::render::human(
+        &plan,
+        &topo::render::HumanOptions {
+            color: false,
+            next_step: true,
+        },
+    );
     step("render human", &mut lines);
     drop(conn);
     step("close client", &mut lines);

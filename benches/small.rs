@@ -290,7 +290,13 @@ fn phases(file: &Path, bootstrap: &str, reps: usize) -> Res<()> {
             sample_keys: BTreeMap::new(),
         };
         let plan = topo::diff::diff(&desired, &live, &desired.policy, &ctx);
-        let text = topo::render::human(&plan, &topo::render::HumanOptions { color: false });
+        let text = topo::render::human(
+            &plan,
+            &topo::render::HumanOptions {
+                color: false,
+                next_step: true,
+            },
+        );
         std::hint::black_box(text);
         lap(4, &mut steps);
         drop(conn);

@@ -23,6 +23,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
   topo plan                                     what apply would change
   topo plan --out plan.json                     save the plan for review
   topo apply plan.json                          apply exactly the reviewed plan (refused if stale)
+  topo show plan.json --format markdown         render the saved plan again; no cluster contacted
   topo plan --detailed-exitcode --format json   drift check: 0 in sync, 2 drift, 1 error
   topo partition tenant-42 --topic ingestion-events --all
   topo import --include 'orders-*' -o topology.toml
@@ -94,6 +95,8 @@ pub enum Format {
     Markdown,
     /// Prometheus text exposition: one gauge per drift kind.
     Prometheus,
+    /// One row per resource, then the totals.
+    Summary,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -116,7 +119,8 @@ pub enum Command {
     ///
     /// Reads the live cluster (one metadata request, batched config reads), compares it with
     /// the topology and prints the plan. Refusals (fewer partitions, replication changes,
-    /// forbidden deletes) fail the plan with exit 1.
+    /// moving the offsets of a group with members) fail the plan with exit 1; undeclared
+    /// live topics are listed as orphans and left alone unless policy.delete_undeclared.
     Plan {
         #[command(flatten)]
         file: FileArgs,
@@ -125,8 +129,8 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
-        /// Print a one-row-per-resource table instead of the full plan.
-        #[arg(long)]
+        /// The same as `--format summary`, kept for existing scripts.
+        #[arg(long, hide = true, conflicts_with = "format")]
         summary: bool,
         /// Save the plan as JSON for `topo apply PLAN`.
         #[arg(long, value_name = "PATH")]
@@ -159,6 +163,18 @@ pub enum Command {
         #[command(flatten)]
         target: TargetArgs,
     },
+    /// Render a saved plan (from `topo plan --out`) without contacting any cluster.
+    ///
+    /// Prints exactly what `topo plan` printed in the same format, so a CI job reads the
+    /// cluster once and renders the plan as often as it needs. Always exits 0.
+    Show {
+        /// The saved plan.
+        #[arg(value_name = "PLAN")]
+        plan: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
     /// Check the topology file without contacting any cluster.
     Validate {
         #[command(flatten)]
@@ -176,8 +192,8 @@ pub enum Command {
         /// Partition count to map into.
         #[arg(long, allow_negative_numbers = true)]
         partitions: Option<i32>,
-        /// Hashing scheme (default: the topic's, else md5 as the ingestion service).
-        #[arg(long, value_enum)]
+        /// Hashing scheme (default: the topic's declared partitioner, else md5).
+        #[arg(long, value_enum, ignore_case = true)]
         partitioner: Option<PartitionerArg>,
         /// Show every partitioner side by side.
         #[arg(long)]
@@ -193,7 +209,7 @@ pub enum Command {
         #[command(flatten)]
         cluster: ClusterArgs,
     },
-    /// Table of managed topics and groups: partitions, retention, lag, DLQ message counts.
+    /// Table of declared topics and groups: partitions, retention, lag, DLQ message counts.
     Status {
         #[command(flatten)]
         file: FileArgs,
@@ -214,8 +230,8 @@ pub enum Command {
         /// Skip topics matching this glob (repeatable).
         #[arg(long, value_name = "PATTERN")]
         exclude: Vec<String>,
-        /// Write here instead of standard output.
-        #[arg(short = 'o', long, value_name = "PATH")]
+        /// Write here instead of standard output (`--output` is accepted too).
+        #[arg(short = 'o', long = "out", alias = "output", value_name = "PATH")]
         output: Option<PathBuf>,
         /// Describe the cluster as environment NAME of the -f file: append how it differs
         /// as an [environments.NAME] section (to the file itself unless -o is given).

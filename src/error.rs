@@ -43,6 +43,8 @@ pub enum Error {
     /// The connected broker cannot do what the command needs.
     #[error("{0}")]
     Unsupported(String),
+    #[error("cannot write to standard output: {0}")]
+    Output(std::io::Error),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
 }

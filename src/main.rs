@@ -8,7 +8,14 @@ fn main() {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 1 } else { 0 };
-            let _ = e.print();
+            // Help and version go to standard output: a closed pipe is fine, a full disk
+            // is not.
+            if let Err(io) = e.print() {
+                if io.kind() != std::io::ErrorKind::BrokenPipe {
+                    eprintln!("error: cannot write to standard output: {io}");
+                    std::process::exit(1);
+                }
+            }
             std::process::exit(code);
         }
     };

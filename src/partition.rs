@@ -5,9 +5,9 @@
 //! the same keys and counts always give the same answer on every machine.
 //!
 //! Each partitioner reproduces one real producer bit for bit, because a
-//! prediction that is off by one hash is worse than none: `md5` matches the
-//! ingestion service, `murmur2` the Kafka Java clients, `crc32` librdkafka's
-//! `consistent` partitioner.
+//! prediction that is off by one hash is worse than none: `md5` matches
+//! producers that pick the partition themselves (`md5(key)` read big-endian, mod N),
+//! `murmur2` the Kafka Java clients, `crc32` librdkafka's `consistent` partitioner.
 
 use std::fmt;
 use std::str::FromStr;
@@ -114,7 +114,7 @@ pub(crate) fn partition_for(
     }
 }
 
-/// The ingestion service's scheme, Python's
+/// The scheme of producers that pick the partition themselves, Python's
 /// `int.from_bytes(hashlib.md5(key).digest(), "big") % n`.
 ///
 /// The whole 128-bit digest takes part in the modulo; truncating it to 64 bits

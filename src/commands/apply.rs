@@ -4,7 +4,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
-use super::output::print_plan;
+use super::output::{self, plan_text};
 use super::session;
 use super::topology;
 use crate::apply::{self, Outcome, Reporter};
@@ -63,24 +63,7 @@ async fn apply_saved(
     args: &ClusterArgs,
     auto_approve: bool,
 ) -> Result<Status, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let plan = Plan::from_json(&text).map_err(|e| Error::BadPlan {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    if plan.format_version != crate::plan::FORMAT_VERSION {
-        return Err(Error::BadPlan {
-            path: path.to_path_buf(),
-            reason: format!(
-                "format_version {} is not supported (this topo reads {})",
-                plan.format_version,
-                crate::plan::FORMAT_VERSION
-            ),
-        });
-    }
+    let plan = session::read_saved_plan(path)?;
     // The saved plan holds no credentials: client settings (TLS, SASL) come from the
     // topology file when it is there, in the plan's environment, as they did when the
     // plan was made.
@@ -135,7 +118,8 @@ async fn review_and_execute(
     plan: &Plan,
     auto_approve: bool,
 ) -> Result<Status, Error> {
-    print_plan(plan, Format::Human, false);
+    // No "save it, then apply it" hint here: this is the apply.
+    output::write(&plan_text(plan, Format::Human, false))?;
     if plan.is_refused() {
         return Err(Error::Refused(plan.refused.len()));
     }
@@ -293,6 +277,8 @@ async fn execute(conn: &Connection, plan: &Plan) -> Result<Status, Error> {
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
     let (c, u, d) = report.counts();
-    println!("Apply complete: {c} created, {u} changed, {d} deleted.");
+    output::write(&format!(
+        "Apply complete: {c} created, {u} changed, {d} deleted.\n"
+    ))?;
     Ok(Status::Clean)
 }

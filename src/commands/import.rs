@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use super::output;
 use super::topology;
 use crate::cli::{ClusterArgs, FileArgs};
 use crate::cluster::{Connection, ReadRequest, Settings};
@@ -177,7 +178,7 @@ pub(super) async fn run(
     };
     match output {
         Some(path) => write_whole(path, &text)?,
-        None => print!("{text}"),
+        None => output::write(&text)?,
     }
     let dlqs = loaded
         .topics

@@ -13,6 +13,7 @@ mod partition;
 mod plan;
 mod schema;
 pub mod session;
+mod show;
 mod status;
 mod topology;
 mod validate;
@@ -37,6 +38,7 @@ fn run(command: Command) -> Result<Status, Error> {
     match command {
         Command::Validate { file } => validate::run(&file),
         Command::Schema => schema::run(),
+        Command::Show { plan, format } => show::run(&plan, format),
         Command::Completions { shell } => completions::run(shell),
         Command::Partition {
             key,
@@ -71,8 +73,11 @@ fn run(command: Command) -> Result<Status, Error> {
             target,
         } => {
             let opts = plan::PlanOpts {
-                format,
-                summary,
+                format: if summary {
+                    cli::Format::Summary
+                } else {
+                    format
+                },
                 out,
                 detailed_exitcode,
                 validate,

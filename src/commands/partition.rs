@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::output::terminal_width;
+use super::output::{self, terminal_width};
 use super::session;
 use super::topology;
 use crate::cli::{ClusterArgs, FileArgs};
@@ -44,15 +44,12 @@ struct Request<'a> {
     keys: Option<(&'a Path, i32)>,
 }
 
-/// The seed's own wording (`get_partition_for_tenant`), so users of the ingestion service
-/// recognise the error.
+/// A partition count from `flag`, which must be positive.
 fn positive(n: i32, flag: &str) -> Result<i32, String> {
     if n > 0 {
         Ok(n)
     } else {
-        Err(format!(
-            "num_partitions must be greater than 0 ({flag} {n})"
-        ))
+        Err(format!("{flag} must be greater than 0, not {n}"))
     }
 }
 
@@ -90,7 +87,7 @@ fn check_args(args: &PartitionArgs) -> Result<Request<'_>, String> {
     Ok(Request { key, count, keys })
 }
 
-/// The flag wins, then the topic's declaration, then md5: the ingestion service's scheme.
+/// The flag wins, then the topic's declaration, then md5.
 fn choose_partitioner(flag: Option<Partitioner>, declared: Option<Partitioner>) -> Partitioner {
     flag.or(declared).unwrap_or(Partitioner::DEFAULT)
 }
@@ -133,7 +130,7 @@ pub(super) fn run(
         let report = moves_report(&source, &keys, partitioners, partitions, to);
         out.push_str(&report.map_err(Error::Usage)?);
     }
-    print!("{out}");
+    output::write(&out)?;
     Ok(Status::Clean)
 }
 
@@ -223,25 +220,23 @@ mod tests {
     }
 
     #[test]
-    fn check_args_rejects_non_positive_counts_with_the_seeds_wording() {
+    fn check_args_rejects_non_positive_counts_naming_the_flag() {
         for n in [0, -3] {
             let a = PartitionArgs {
                 partitions: Some(n),
                 ..args()
             };
             let err = check_args(&a).unwrap_err();
-            assert!(
-                err.starts_with("num_partitions must be greater than 0"),
-                "{err}"
-            );
-            assert!(err.contains(&format!("--partitions {n}")), "{err}");
+            assert_eq!(err, format!("--partitions must be greater than 0, not {n}"));
         }
         let a = PartitionArgs {
             keys: Some("k".into()),
             to: Some(0),
             ..args()
         };
-        assert!(check_args(&a).unwrap_err().contains("--to 0"));
+        assert!(check_args(&a)
+            .unwrap_err()
+            .contains("--to must be greater than 0, not 0"));
     }
 
     #[test]

@@ -1,10 +1,9 @@
 //! `topo plan`: reads the cluster, prints what apply would change, optionally saves the
 //! plan and, with `--validate`, asks the broker to check the writes without making them.
 
-use std::io::Write;
 use std::path::PathBuf;
 
-use super::output::{plan_text, print_plan};
+use super::output::{self, plan_text, print_plan};
 use super::session;
 use super::topology;
 use crate::cli::{ClusterArgs, FileArgs, Format};
@@ -17,7 +16,6 @@ use crate::spec::Target;
 /// `topo plan`'s flags beyond the file and the cluster, free of clap types.
 pub(super) struct PlanOpts {
     pub format: Format,
-    pub summary: bool,
     pub out: Option<PathBuf>,
     pub detailed_exitcode: bool,
     pub validate: bool,
@@ -48,7 +46,7 @@ pub(super) async fn run(
     }
     // Everything needed from the cluster has been read.
     conn.leave();
-    print_plan(&plan, opts.format, opts.summary);
+    print_plan(&plan, opts.format)?;
     if let Some(path) = &opts.out {
         std::fs::write(path, render::json(&plan)).map_err(|source| Error::Write {
             path: path.clone(),
@@ -79,10 +77,9 @@ pub(super) async fn run_every_environment(
     targets: &[Target],
     opts: &PlanOpts,
 ) -> Result<Status, Error> {
-    if opts.out.is_some() || opts.validate || opts.summary {
+    if opts.out.is_some() || opts.validate {
         return Err(Error::Usage(
-            "--env all prints one report; --out, --validate and --summary take one environment"
-                .into(),
+            "--env all prints one report; --out and --validate take one environment".into(),
         ));
     }
     if args.bootstrap_servers.is_some() {
@@ -108,7 +105,7 @@ pub(super) async fn run_every_environment(
         match outcome {
             Ok((conn, plan)) => {
                 conn.leave();
-                sections.push(plan_text(&plan, opts.format, false));
+                sections.push(plan_text(&plan, opts.format, true));
                 plans.push(plan);
             }
             Err(e) => {
@@ -143,8 +140,7 @@ pub(super) async fn run_every_environment(
         ),
         _ => sections.join("\n"),
     };
-    let mut out = anstream::stdout();
-    let _ = writeln!(out, "{}", text.trim_end());
+    output::write(&format!("{}\n", text.trim_end()))?;
     if let Some(first) = failed.first() {
         return Err(Error::Usage(format!(
             "{} of {} environments failed (first: {first}); see above",

@@ -163,6 +163,29 @@ fn sample_keys(desired: &DesiredState, dir: &Path) -> Result<BTreeMap<String, Ve
     Ok(out)
 }
 
+/// A plan saved by `topo plan --out`, checked to be one this topo reads.
+pub(crate) fn read_saved_plan(path: &Path) -> Result<Plan, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let plan = Plan::from_json(&text).map_err(|e| Error::BadPlan {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    if plan.format_version != crate::plan::FORMAT_VERSION {
+        return Err(Error::BadPlan {
+            path: path.to_path_buf(),
+            reason: format!(
+                "format_version {} is not supported (this topo reads {})",
+                plan.format_version,
+                crate::plan::FORMAT_VERSION
+            ),
+        });
+    }
+    Ok(plan)
+}
+
 /// Loads, connects, reads and diffs: the shared front half of plan and apply.
 pub(crate) async fn compute_plan(
     file: &FileArgs,

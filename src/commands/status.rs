@@ -1,7 +1,7 @@
 //! `topo status`: reads what a plan reads, plus the log positions of every declared topic,
 //! and prints the topics and groups tables. Informational only: it never exits 2.
 
-use super::output::terminal_width;
+use super::output::{self, terminal_width};
 use super::session;
 use super::topology;
 use crate::cli::{ClusterArgs, FileArgs};
@@ -20,9 +20,11 @@ pub(super) async fn run(file: &FileArgs, cluster: &ClusterArgs) -> Result<Status
     };
     let live = conn.read(&request).await?;
     let positions = conn.log_positions(&counted_partitions(&desired, &live))?;
-    print!(
-        "{}",
-        render_status(&desired, &live, &positions, terminal_width())
-    );
+    output::write(&render_status(
+        &desired,
+        &live,
+        &positions,
+        terminal_width(),
+    ))?;
     Ok(Status::Clean)
 }

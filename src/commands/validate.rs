@@ -1,6 +1,7 @@
 //! `topo validate`: checks the topology without contacting any cluster, in every
 //! environment it declares (or the one `--env` names).
 
+use super::output;
 use super::topology;
 use crate::cli::FileArgs;
 use crate::error::{Error, Status};
@@ -35,22 +36,28 @@ pub(super) fn run(file: &FileArgs) -> Result<Status, Error> {
     if let Some(env) = file.env.as_deref().filter(|e| *e != topology::ALL) {
         let loaded = topology::load_env(file, Some(env))?;
         print_notes([&loaded.desired]);
-        println!("{name}: valid in {env} ({})", counts(&loaded.desired));
+        output::write(&format!(
+            "{name}: valid in {env} ({})\n",
+            counts(&loaded.desired)
+        ))?;
         return Ok(Status::Clean);
     }
     let validated = topology::validate(file)?;
     print_notes(validated.environments.iter().map(|(_, d)| d));
-    match validated.environments.as_slice() {
-        [(None, desired)] => println!("{name}: valid ({})", counts(desired)),
+    let text = match validated.environments.as_slice() {
+        [(None, desired)] => format!("{name}: valid ({})\n", counts(desired)),
         all => {
-            println!(
-                "{name}: valid in {}",
+            let mut text = format!(
+                "{name}: valid in {}\n",
                 plural(all.len(), "environment", "environments")
             );
             for (env, desired) in all {
-                println!("  {}: {}", env.as_deref().unwrap_or("-"), counts(desired));
+                let env = env.as_deref().unwrap_or("-");
+                text.push_str(&format!("  {env}: {}\n", counts(desired)));
             }
+            text
         }
-    }
+    };
+    output::write(&text)?;
     Ok(Status::Clean)
 }

@@ -18,6 +18,9 @@ use crate::plan::Plan;
 pub struct HumanOptions {
     /// Emit ANSI colours. The renderer never decides this itself.
     pub color: bool,
+    /// End with the hint on what to do next (save the plan, apply it); off where that is
+    /// already happening, as inside `topo apply`.
+    pub next_step: bool,
 }
 
 fn style(role: Role) -> Style {
@@ -133,7 +136,7 @@ pub fn human(plan: &Plan, opts: &HumanOptions) -> String {
     if let Some(partial) = partial_text(plan) {
         out.push_str(&paint.line(&[span(Role::Refused, format!("! {partial}"))]));
     }
-    match next_step(plan) {
+    match next_step(plan).filter(|_| opts.next_step) {
         Some(hint) => out.push_str(&paint.line(&[plain(format!("{fingerprint} · {hint}"))])),
         None => out.push_str(&paint.line(&[plain(fingerprint)])),
     }

@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use access::acls_toml;
 pub use human::{human, HumanOptions};
 pub use markdown::markdown;
-pub(crate) use prometheus::prometheus;
+pub use prometheus::prometheus;
 pub use table::summary_table;
 
 use crate::plan::{

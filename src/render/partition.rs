@@ -12,7 +12,7 @@ use super::table::{align_right, grid};
 fn producer_of(p: Partitioner) -> &'static str {
     match p {
         Partitioner::Md5 => {
-            "ingestion service's get_partition_for_tenant (md5 digest, big-endian, mod N)"
+            "producers that set the partition themselves: md5 digest, big-endian, mod N"
         }
         Partitioner::Murmur2 => "Kafka Java clients' default partitioner for keyed records",
         Partitioner::Crc32 => {
@@ -21,7 +21,7 @@ fn producer_of(p: Partitioner) -> &'static str {
     }
 }
 
-/// Printed under the side-by-side table: md5 is the seed's scheme, but no Kafka client
+/// Printed under the side-by-side table: md5 is topo's default, but no Kafka client
 /// computes it, so keyed records only land on the md5 partition when a producer passes
 /// that partition explicitly.
 pub(crate) const CLIENT_NOTE: &str = "note: Java clients use murmur2 and librdkafka clients \

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::plan::{Category, Plan, WarningKind};
 
-pub(crate) fn prometheus(plan: &Plan) -> String {
+pub fn prometheus(plan: &Plan) -> String {
     let count_ops = |c: Category| plan.actions.iter().filter(|a| a.op.category() == c).count();
     let warnings = |k: WarningKind| plan.warnings.iter().filter(|w| w.kind == k).count();
     let gauges: [(&str, &str, usize); 9] = [
@@ -69,11 +69,28 @@ pub(crate) fn prometheus(plan: &Plan) -> String {
             let _ = writeln!(
                 out,
                 "topo_group_lag{{group=\"{}\",topic=\"{}\"}} {}",
-                g.name, topic, view.lag
+                label_value(&g.name),
+                label_value(topic),
+                view.lag
             );
         }
     }
     let risky = plan.actions.iter().filter(|a| !a.risks.is_empty()).count();
     let _ = writeln!(out, "# HELP topo_drift_risky_actions Actions carrying a risk note.\n# TYPE topo_drift_risky_actions gauge\ntopo_drift_risky_actions {risky}");
+    out
+}
+
+/// A label value as the text format requires it: backslash, double quote and line feed
+/// escaped. Group names may hold any of them; topic names cannot, but are escaped alike.
+fn label_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
     out
 }

@@ -347,7 +347,7 @@ mod tests {
         }
     }
 
-    /// The seed's topology after an apply, with traffic: the main topic grown out of band,
+    /// The bundled topology after an apply, with traffic: the main topic grown out of band,
     /// three dead letters, one stable group over budget, one never started, one more topic
     /// declared but not yet created.
     fn seed_like() -> (DesiredState, LiveState, Positions) {

@@ -384,7 +384,13 @@ fn composed_files_keep_provenance_and_delete_only_in_opted_in_scopes() {
     crate::snapshot!("compose-plan-json", render::json(&plan));
     crate::snapshot!(
         "compose-plan-human",
-        render::human(&plan, &HumanOptions { color: false })
+        render::human(
+            &plan,
+            &HumanOptions {
+                color: false,
+                next_step: true
+            }
+        )
     );
     crate::snapshot!("compose-plan-markdown", render::markdown(&plan));
 }
@@ -510,7 +516,13 @@ fn a_partial_plan_says_so_in_every_rendering() {
     });
     let json = render::json(&plan);
     assert!(json.contains("\"partial\""), "{json}");
-    let human = render::human(&plan, &HumanOptions { color: false });
+    let human = render::human(
+        &plan,
+        &HumanOptions {
+            color: false,
+            next_step: true,
+        },
+    );
     assert!(human.contains("PARTIAL PLAN"), "{human}");
     let markdown = render::markdown(&plan);
     assert!(markdown.contains("PARTIAL PLAN"), "{markdown}");

@@ -14,6 +14,11 @@ macro_rules! snapshot {
     };
 }
 
+mod architecture;
+mod docs;
 mod environments;
+mod help;
+mod output;
 mod plan;
+mod prometheus;
 mod spec;

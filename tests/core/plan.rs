@@ -58,7 +58,13 @@ fn plan(name: &str) -> Plan {
 }
 
 fn human(plan: &Plan) -> String {
-    render::human(plan, &HumanOptions { color: false })
+    render::human(
+        plan,
+        &HumanOptions {
+            color: false,
+            next_step: true,
+        },
+    )
 }
 
 #[test]
@@ -84,7 +90,13 @@ fn plan_json_reads_back_identically() {
         let back = Plan::from_json(&render::json(&plan)).expect("plan json parses");
         assert_eq!(back, plan, "{name}");
         assert_eq!(
-            render::human(&back, &HumanOptions { color: false }),
+            render::human(
+                &back,
+                &HumanOptions {
+                    color: false,
+                    next_step: true
+                }
+            ),
             human(&plan),
             "{name}"
         );
@@ -127,7 +139,13 @@ fn plan_renderings_close_with_counts_and_fingerprint() {
             "{name}"
         );
         if !plan.actions.is_empty() {
-            let coloured = render::human(&plan, &HumanOptions { color: true });
+            let coloured = render::human(
+                &plan,
+                &HumanOptions {
+                    color: true,
+                    next_step: true,
+                },
+            );
             assert!(coloured.contains("\u{1b}["), "{name}: no colour when asked");
         }
     }

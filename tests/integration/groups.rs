@@ -408,7 +408,7 @@ fn status_shows_seed_topics_dlq_messages_and_groups() {
     assert_eq!(dead[5], "3", "three dead letters: {status:?}");
     assert!(dead[6].contains(&format!("dlq of {topic}")), "{status:?}");
 
-    // The seed declares both groups with initial_offsets = "earliest", so the apply
+    // The bundled topology declares both groups with initial_offsets = "earliest", so the apply
     // created them, committed at the log start: the three dead letters are the processor's lag.
     for (group, consumed, lag) in [
         (format!("{topic}-extraction-workers"), topic.clone(), "0"),

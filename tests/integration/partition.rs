@@ -1,4 +1,4 @@
-//! `topo partition` end to end: the seed's `get_partition_for_tenant` reproduced from the
+//! `topo partition` end to end: a Python `get_partition_for_tenant` reproduced from the
 //! command line, the other producers' partitioners beside it, and `--topic` reading the
 //! live partition count rather than the declared one.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -63,7 +63,8 @@ fn non_positive_and_missing_counts_are_usage_errors() {
     let run = ws.topo(&["partition", "tenant-42", "--partitions", "0"]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
-        run.stderr.contains("num_partitions must be greater than 0"),
+        run.stderr
+            .contains("--partitions must be greater than 0, not 0"),
         "{run:?}"
     );
     assert!(run.stdout.is_empty(), "{run:?}");

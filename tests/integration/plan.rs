@@ -1,6 +1,8 @@
 //! Plan semantics on a real broker: drift made out of band shows up, stale saved plans are
 //! refused, and refusals fail the plan.
 
+use std::time::Duration;
+
 use crate::support::{alter_config, create_topic, unique, Workspace};
 
 fn topology(topic: &str, partitions: i32, retention: &str) -> String {
@@ -92,4 +94,30 @@ fn server_side_validation_reports_broker_rejections() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stdout.contains("broker rejects"), "{run:?}");
     assert_eq!(crate::support::partitions(&topic), None);
+}
+
+/// `topo show` renders a saved plan exactly as `topo plan` printed it, in every format,
+/// without contacting the cluster; `--summary` is `--format summary`, and cannot be
+/// combined with another format.
+#[test]
+fn show_prints_a_saved_plan_exactly_as_plan_did() {
+    let topic = unique("show");
+    let ws = Workspace::new(&topology(&topic, 2, "7d"));
+    for format in ["human", "json", "markdown", "prometheus", "summary"] {
+        let planned = ws.must(&["plan", "--format", format, "--out", "plan.json"]);
+        let shown = ws
+            .topo_or_hang(
+                &["show", "plan.json", "--format", format],
+                Duration::from_secs(60),
+            )
+            .expect("topo show finishes");
+        assert_eq!(shown.code, 0, "{shown:?}");
+        assert_eq!(shown.stdout, planned.stdout, "--format {format}");
+    }
+    let table = ws.must(&["plan", "--format", "summary"]);
+    let alias = ws.must(&["plan", "--summary"]);
+    assert_eq!(alias.stdout, table.stdout);
+    let both = ws.topo(&["plan", "--summary", "--format", "json"]);
+    assert_eq!(both.code, 1, "{both:?}");
+    assert!(both.stderr.contains("cannot be used with"), "{both:?}");
 }

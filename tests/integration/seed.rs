@@ -1,5 +1,5 @@
-//! The seed system end to end: plan → apply → plan shows nothing left to do, and the
-//! cluster holds exactly what the acceptance document promises.
+//! The bundled topology end to end: plan → apply → plan shows nothing left to do, and the
+//! cluster holds exactly what the file declares.
 
 use crate::support::{
     config_value, overrides, partitions, regex_escape, seed_topology, unique, Workspace,

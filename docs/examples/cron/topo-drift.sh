@@ -35,7 +35,9 @@ if [ -n "${TEXTFILE_DIR:-}" ]; then
     # A failed run leaves the previous file in place: alert on its age
     # (node_textfile_mtime_seconds) to notice a check that stopped running.
     tmp="$TEXTFILE_DIR/topo.prom.$$"
-    if topo plan -f "$TOPOLOGY" --format prometheus >"$tmp" && [ -s "$tmp" ]; then
+    # The gauges come from the plan just read (the JSON report is the saved plan), so the
+    # cluster is read once per run.
+    if topo show "$REPORT" --format prometheus >"$tmp" && [ -s "$tmp" ]; then
         mv "$tmp" "$TEXTFILE_DIR/topo.prom"
     else
         rm -f "$tmp"
