@@ -67,20 +67,58 @@ fn human(plan: &Plan) -> String {
     )
 }
 
-#[test]
-fn plan_scenarios_match_snapshots() {
-    let names = scenario_names();
-    assert!(names.len() >= 12, "only {} scenarios", names.len());
-    for name in names {
-        let plan = plan(&name);
-        crate::snapshot!(format!("plan-{name}"), render::json(&plan));
-        crate::snapshot!(format!("render-{name}-human"), human(&plan));
-        crate::snapshot!(format!("render-{name}-markdown"), render::markdown(&plan));
-        crate::snapshot!(
-            format!("render-{name}-summary"),
-            render::summary_table(&plan)
-        );
-    }
+/// Every rendering of one scenario's plan, snapshotted.
+fn snapshot_scenario(name: &str) {
+    let plan = plan(name);
+    crate::snapshot!(format!("plan-{name}"), render::json(&plan));
+    crate::snapshot!(format!("render-{name}-human"), human(&plan));
+    crate::snapshot!(format!("render-{name}-markdown"), render::markdown(&plan));
+    crate::snapshot!(
+        format!("render-{name}-summary"),
+        render::summary_table(&plan)
+    );
+}
+
+/// One test per scenario, so one failing scenario does not hide the others.
+macro_rules! scenarios {
+    ($($test:ident => $dir:literal,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                snapshot_scenario($dir);
+            }
+        )*
+
+        /// Every scenario directory has its test, and every test its directory.
+        #[test]
+        fn every_scenario_directory_has_a_test() {
+            assert_eq!(scenario_names(), [$($dir),*]);
+        }
+    };
+}
+
+scenarios! {
+    cleanup_policy_change => "cleanup-policy-change",
+    config_change => "config-change",
+    config_set => "config-set",
+    config_unset => "config-unset",
+    default_equal => "default-equal",
+    delete_allowed => "delete-allowed",
+    dlq_expansion => "dlq-expansion",
+    empty_cluster => "empty-cluster",
+    group_active_refused => "group-active-refused",
+    group_lag_over_budget => "group-lag-over-budget",
+    group_new_earliest => "group-new-earliest",
+    internal_topics_ignored => "internal-topics-ignored",
+    mixed => "mixed",
+    noop => "noop",
+    orphan_listed => "orphan-listed",
+    partition_decrease_refused => "partition-decrease-refused",
+    partition_increase_remap => "partition-increase-remap",
+    partition_increase_remap_keys => "partition-increase-remap-keys",
+    retention_decrease => "retention-decrease",
+    rf_change_refused => "rf-change-refused",
+    unmanaged_override => "unmanaged-override",
 }
 
 #[test]
