@@ -15,6 +15,8 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot read {}: it is larger than {}; topo reads at most that much from it", path.display(), binary_size(*limit))]
+    TooLarge { path: PathBuf, limit: u64 },
     #[error("cannot write {}: {source}", path.display())]
     Write {
         path: PathBuf,
@@ -54,6 +56,18 @@ impl Error {
     pub(crate) fn is_self_describing(&self) -> bool {
         matches!(self, Error::Spec(_))
     }
+}
+
+/// `64 MiB`, `1 KiB`, `100 bytes`: limits are powers of two, shown exactly.
+fn binary_size(n: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    UNITS
+        .iter()
+        .find(|(size, _)| n >= *size && n.is_multiple_of(*size))
+        .map_or_else(
+            || format!("{n} bytes"),
+            |(size, unit)| format!("{} {unit}", n / size),
+        )
 }
 
 /// How a successful command ended, for `--detailed-exitcode`.

@@ -11,6 +11,7 @@ pub mod cluster;
 pub mod commands;
 pub mod diff;
 pub mod error;
+pub mod files;
 pub mod model;
 pub mod partition;
 pub mod plan;

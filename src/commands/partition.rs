@@ -116,10 +116,7 @@ pub(super) fn run(
         out.push_str(&text.map_err(Error::Usage)?);
     }
     if let Some((path, to)) = request.keys {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::files::read_text_limited(path, crate::files::KEYS_LIMIT)?;
         let keys = partition::parse_keys(&text);
         let partitioners: &[Partitioner] = if args.all {
             &Partitioner::ALL

@@ -40,12 +40,9 @@ pub(crate) fn block_on<T>(command: impl Future<Output = Result<T, Error>>) -> Re
 
 /// Reads and validates the topology; warnings go to stderr, errors become `Error::Spec`.
 pub fn load_topology(path: &Path) -> Result<DesiredState, Error> {
-    let source = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let source = crate::files::read_limited(path, crate::files::TOPOLOGY_LIMIT)?;
     let name = path.display().to_string();
-    let loaded = spec::load(&name, &source, &|k| std::env::var(k).ok());
+    let loaded = spec::load_bytes(&name, &source, &|k| std::env::var(k).ok());
     drop(source);
     release_free_heap();
     let loaded = loaded?;
@@ -149,10 +146,7 @@ fn sample_keys(desired: &DesiredState, dir: &Path) -> Result<BTreeMap<String, Ve
                 .and_then(|o| Path::new(&o.file).parent().map(Path::to_path_buf))
                 .unwrap_or_else(|| dir.to_path_buf());
             let path = base.join(file);
-            let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let text = crate::files::read_text_limited(&path, crate::files::KEYS_LIMIT)?;
             let keys = crate::partition::parse_keys(&text)
                 .into_iter()
                 .map(str::to_string)
@@ -165,10 +159,7 @@ fn sample_keys(desired: &DesiredState, dir: &Path) -> Result<BTreeMap<String, Ve
 
 /// A plan saved by `topo plan --out`, checked to be one this topo reads.
 pub(crate) fn read_saved_plan(path: &Path) -> Result<Plan, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::files::read_text_limited(path, crate::files::PLAN_LIMIT)?;
     let plan = Plan::from_json(&text).map_err(|e| Error::BadPlan {
         path: path.to_path_buf(),
         reason: e.to_string(),

@@ -225,10 +225,62 @@ pub(crate) fn values_equal(a: &str, b: &str) -> bool {
         }
         return norm(a) == norm(b);
     }
-    if let (Ok(x), Ok(y)) = (a.parse::<f64>(), b.parse::<f64>()) {
+    if let (Some(x), Some(y)) = (Decimal::parse(a), Decimal::parse(b)) {
         return x == y;
     }
     a.eq_ignore_ascii_case(b) && matches!(a.to_ascii_lowercase().as_str(), "true" | "false")
+}
+
+/// A number as exact decimal digits: `9007199254740993` and `...992` differ although
+/// both round to the same `f64`, and `0.50`, `.5` and `5E-1` are the same value. Kafka
+/// prints doubles with Java's `Double.toString`, hence the exponent form.
+#[derive(Debug, PartialEq, Eq)]
+struct Decimal {
+    negative: bool,
+    /// Significant digits without leading or trailing zeros; empty for zero.
+    digits: String,
+    /// Value = 0.digits × 10^exponent.
+    exponent: i64,
+}
+
+impl Decimal {
+    fn parse(text: &str) -> Option<Decimal> {
+        let (negative, rest) = match text.as_bytes().first()? {
+            b'-' => (true, &text[1..]),
+            b'+' => (false, &text[1..]),
+            _ => (false, text),
+        };
+        let (mantissa, exp) = match rest.find(['e', 'E']) {
+            Some(i) => (&rest[..i], rest[i + 1..].parse::<i64>().ok()?),
+            None => (rest, 0),
+        };
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        if int.is_empty() && frac.is_empty() {
+            return None;
+        }
+        if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let all: String = int.chars().chain(frac.chars()).collect();
+        let lead = all.len() - all.trim_start_matches('0').len();
+        let digits = all
+            .trim_start_matches('0')
+            .trim_end_matches('0')
+            .to_string();
+        if digits.is_empty() {
+            return Some(Decimal {
+                negative: false,
+                digits,
+                exponent: 0,
+            });
+        }
+        let exponent = (int.len() as i64 - lead as i64).checked_add(exp)?;
+        Some(Decimal {
+            negative,
+            digits,
+            exponent,
+        })
+    }
 }
 
 fn configs(
@@ -356,6 +408,34 @@ fn config_risk(key: &str, have: Option<&str>, want: &str) -> Option<Risk> {
             ),
         }),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod exact_tests {
+    use super::values_equal;
+
+    #[test]
+    fn numbers_compare_exactly() {
+        assert!(!values_equal("9007199254740993", "9007199254740992"));
+        assert!(values_equal("9007199254740993", "9007199254740993"));
+        assert!(!values_equal("0.1000000000000000001", "0.1"));
+        for (a, b) in [
+            ("0.5", "0.50"),
+            ("0.5", ".5"),
+            ("5E-1", "0.5"),
+            ("1.0E-4", "0.0001"),
+            ("100", "1e2"),
+            ("-0", "0"),
+            ("0.0", "0"),
+            ("007", "7"),
+            ("-1", "-1.0"),
+        ] {
+            assert!(values_equal(a, b), "{a} {b}");
+        }
+        assert!(!values_equal("-1", "1"));
+        assert!(!values_equal("1e999999999999999999999", "1"));
+        assert!(!values_equal("abc", "1"));
     }
 }
 

@@ -150,7 +150,7 @@ pub fn check(
     diagnostics.sort_by(|a: &Diagnostic, b: &Diagnostic| {
         (&a.file, a.line, a.col).cmp(&(&b.file, b.line, b.col))
     });
-    Err(Diagnostics(diagnostics))
+    Err(Diagnostics(diagnostics, Default::default()))
 }
 
 /// Index of the file and the span of `key` inside a `config` table, preferring

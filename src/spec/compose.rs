@@ -14,7 +14,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::model::{DesiredState, Origin, Origins, Policy, ScopePattern};
 
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Diagnostic, Omitted};
 use super::env::{self, Envs};
 use super::names;
 use super::walk::{self, Ctx, Decl, Field, Span};
@@ -306,14 +306,17 @@ fn load_inner(
     }
     let desired = compose(&mut parts);
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut omitted = Omitted::default();
     for p in parts {
         let mut own = p.ctx.diagnostics;
         // Stable: problems found at the same place keep the order they were found in.
         own.sort_by_key(|d| (d.line, d.col));
         diagnostics.extend(own);
+        omitted.errors += p.ctx.omitted.errors;
+        omitted.warnings += p.ctx.omitted.warnings;
     }
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        Err(Diagnostics(diagnostics))
+    if diagnostics.iter().any(Diagnostic::is_error) || omitted.errors > 0 {
+        Err(Diagnostics(diagnostics, omitted))
     } else {
         Ok(Loaded {
             desired,
@@ -560,13 +563,20 @@ pub fn validate_all(
     };
     let mut found: Vec<(Diagnostic, Vec<String>)> = Vec::new();
     let mut environments = Vec::new();
+    // Each environment's load is capped on its own; what none of them kept is counted
+    // once, as the largest count, since environments mostly repeat the same problems.
+    let mut omitted = Omitted::default();
     for selection in &selections {
         let diagnostics = match load_files(files, env, *selection) {
             Ok(loaded) => {
                 environments.push((selection.map(str::to_string), loaded.desired));
                 loaded.warnings
             }
-            Err(d) => d.0,
+            Err(d) => {
+                omitted.errors = omitted.errors.max(d.1.errors);
+                omitted.warnings = omitted.warnings.max(d.1.warnings);
+                d.0
+            }
         };
         for d in diagnostics {
             let name = selection.unwrap_or_default().to_string();
@@ -600,8 +610,8 @@ pub fn validate_all(
         })
         .collect();
     diagnostics.sort_by_key(|d| (file_rank(&d.file), d.line, d.col));
-    if diagnostics.iter().any(Diagnostic::is_error) {
-        Err(Diagnostics(diagnostics))
+    if diagnostics.iter().any(Diagnostic::is_error) || omitted.errors > 0 {
+        Err(Diagnostics(diagnostics, omitted))
     } else {
         Ok(Validated {
             environments,

@@ -335,7 +335,13 @@ fn groups(
                 continue;
             }
             if !topics.contains(topic) && !ctx.elsewhere.contains(topic) {
-                let help = match suggest::closest(topic, topics.iter().map(String::as_str)) {
+                // Past the diagnostics cap the warning is only counted: skip the search.
+                let closest = if ctx.is_full() {
+                    None
+                } else {
+                    suggest::closest(topic, topics.iter().map(String::as_str))
+                };
+                let help = match closest {
                     Some(c) => format!("did you mean `{c}`?"),
                     None => "declare it under [topics], or check the name".to_string(),
                 };

@@ -7,6 +7,11 @@
 
 use std::ops::Range;
 
+/// How deeply `${A:-${B:-...}}` defaults may nest. Each level is a recursion of the
+/// parser, so without a limit a hostile string overflows the stack; real files nest once
+/// or twice.
+pub(crate) const MAX_NESTING: usize = 16;
+
 /// One problem in an interpolated string; `range` indexes the decoded string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct InterpError {
@@ -26,6 +31,8 @@ pub(crate) fn expand(
         pos: 0,
         env,
         errors: Vec::new(),
+        depth: 0,
+        halted: false,
     };
     let out = parser.run(false, true);
     if parser.errors.is_empty() {
@@ -45,6 +52,11 @@ struct Parser<'t, 'e> {
     pos: usize,
     env: &'e dyn Fn(&str) -> Option<String>,
     errors: Vec<InterpError>,
+    /// Defaults currently open around `pos`.
+    depth: usize,
+    /// Set once nesting went too deep: the rest of the string is not parsed, and the
+    /// enclosing references do not add "unterminated" errors of their own.
+    halted: bool,
 }
 
 impl Parser<'_, '_> {
@@ -120,9 +132,24 @@ impl Parser<'_, '_> {
             self.pos += 1;
             None
         } else if rest.starts_with(":-") {
+            if self.depth >= MAX_NESTING {
+                self.error(
+                    start..self.text.len(),
+                    format!("`${{...}}` defaults nest more than {MAX_NESTING} levels deep"),
+                    Some("flatten the defaults; each level adds one `${NAME:-...}`"),
+                );
+                self.pos = self.text.len();
+                self.halted = true;
+                return;
+            }
             self.pos += 2;
             let value = (self.env)(name).filter(|v| !v.is_empty());
+            self.depth += 1;
             let default = self.run(true, active && value.is_none());
+            self.depth -= 1;
+            if self.halted {
+                return;
+            }
             if self.peek() != Some('}') {
                 self.error(
                     start..self.text.len(),
@@ -287,6 +314,19 @@ mod tests {
         assert_eq!(errs("${X:-abc")[0].1, "unterminated `${`");
         assert_eq!(errs("${}")[0].1, "invalid variable name in `${}`");
         assert_eq!(errs("tail $")[0].0, 5..6);
+    }
+
+    #[test]
+    fn nesting_is_limited_with_a_located_error() {
+        let deep = |n: usize| format!("{}x{}", "${A:-".repeat(n), "}".repeat(n));
+        assert_eq!(ok(&deep(MAX_NESTING)), "x");
+        let e = errs(&deep(MAX_NESTING + 1));
+        assert_eq!(e.len(), 1, "{e:?}");
+        let at = MAX_NESTING * "${A:-".len();
+        assert_eq!(e[0].0.start, at);
+        assert!(e[0].1.contains("nest more than"), "{e:?}");
+        // Far beyond any stack: still one error, no overflow.
+        assert_eq!(errs(&deep(1_000_000)).len(), 1);
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub use cluster_keys::{
     check as check_cluster_keys, problems as cluster_key_problems, version_notes, KeyProblem,
 };
 pub use compose::{environment_names, load_base, load_files, validate_all, SourceFile, Validated};
-pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use diagnostic::{Diagnostic, Diagnostics, Omitted, Severity, MAX_DIAGNOSTICS};
 pub use overrides::with_environment;
 pub use schema::json_schema;
 pub use target::{restrict, Target, TargetError, TargetKind};
@@ -49,6 +49,34 @@ pub struct Loaded {
 /// the rest of the file too. Any other syntax error leaves a tree not worth validating.
 fn is_structural(error: &toml::de::Error) -> bool {
     error.message().starts_with("duplicate key")
+}
+
+/// Like [`load`], for the file's bytes as read: text that is not UTF-8 is an error located
+/// at the first byte that is not, instead of a read error with no place to look.
+pub fn load_bytes(
+    file: &str,
+    bytes: &[u8],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded, Diagnostics> {
+    match std::str::from_utf8(bytes) {
+        Ok(source) => load(file, source, env),
+        Err(e) => {
+            let at = e.valid_up_to();
+            // The valid prefix locates the byte: its line and its column in characters.
+            let valid = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+            let map = diagnostic::SourceMap::new(file, valid);
+            let byte = bytes.get(at).copied().unwrap_or_default();
+            let d = map.diagnostic(
+                Severity::Error,
+                at..at,
+                format!(
+                    "invalid UTF-8: byte 0x{byte:02x} cannot start or continue a character here"
+                ),
+                Some("topology files are UTF-8 text; re-save the file as UTF-8".into()),
+            );
+            Err(Diagnostics(vec![d], Omitted::default()))
+        }
+    }
 }
 
 /// Parses, validates and expands a topology file. `file` is only used in diagnostics;
@@ -143,6 +171,45 @@ mod tests {
         );
         let lines: Vec<usize> = p.iter().map(|(l, _, _)| *l).collect();
         assert_eq!(lines, vec![2, 6]);
+    }
+
+    #[test]
+    fn invalid_utf8_is_located() {
+        let bytes = b"[topics.a]\npartitions = 1 # caf\xc3\xa9 \xff\n";
+        let d = match load_bytes("t.toml", bytes, &no_env) {
+            Ok(_) => panic!("accepted invalid UTF-8"),
+            Err(d) => d,
+        };
+        assert_eq!(d.0.len(), 1);
+        assert_eq!((d.0[0].line, d.0[0].col), (2, 23));
+        assert!(d.0[0].message.contains("invalid UTF-8: byte 0xff"), "{d}");
+    }
+
+    #[test]
+    fn diagnostics_are_capped_and_counted() {
+        let mut source = String::new();
+        for i in 0..1000 {
+            source.push_str(&format!(
+                "[topics.t{i}]\npartitions = 0\nreplication_factor = 1\n"
+            ));
+        }
+        let d = match load("t.toml", &source, &no_env) {
+            Ok(_) => panic!("accepted"),
+            Err(d) => d,
+        };
+        assert_eq!(d.0.len(), MAX_DIAGNOSTICS);
+        assert_eq!(d.error_count(), 1000);
+        assert!(d.to_string().contains("... and 900 more not shown"));
+        // One line of inline topics: the report stays small whatever the line's length.
+        let line: String = (0..2000)
+            .map(|i| format!("t{i} = {{ partitions = 0 }}, "))
+            .collect();
+        let source = format!("topics = {{ {} }}\n", line.trim_end_matches(", "));
+        let d = match load("t.toml", &source, &no_env) {
+            Ok(_) => panic!("accepted"),
+            Err(d) => d,
+        };
+        assert!(d.to_string().len() < 100_000, "{}", d.to_string().len());
     }
 
     #[test]

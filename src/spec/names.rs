@@ -52,6 +52,43 @@ pub(crate) fn topic_name_problem(what: &str, name: &str) -> Option<(String, Opti
     None
 }
 
+/// Kafka's protocol writes a group id as a string of at most `i16::MAX` bytes.
+pub(crate) const MAX_GROUP_ID_BYTES: usize = i16::MAX as usize;
+
+/// Why `id` cannot be a consumer group id: `(message, help)`. Kafka accepts almost any
+/// text, but not an empty id, and ids with NUL or control characters cannot be passed
+/// through librdkafka's C strings or shown in any tool; finding them here keeps a bad id
+/// from failing mid-apply after topics were created.
+pub(crate) fn group_id_problem(id: &str) -> Option<(String, Option<String>)> {
+    if id.is_empty() {
+        return Some(("consumer group name is empty".into(), None));
+    }
+    if id.len() > MAX_GROUP_ID_BYTES {
+        return Some((
+            format!(
+                "consumer group name is {} bytes long; Kafka allows at most {MAX_GROUP_ID_BYTES}",
+                id.len()
+            ),
+            None,
+        ));
+    }
+    let mut bad: Vec<char> = id.chars().filter(|c| c.is_control()).collect();
+    bad.sort_unstable();
+    bad.dedup();
+    if bad.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = bad.iter().map(|c| format!("{c:?}")).collect();
+    Some((
+        format!(
+            "consumer group name contains the control character{} {}",
+            if bad.len() == 1 { "" } else { "s" },
+            shown.join(", ")
+        ),
+        Some("group names cannot hold NUL, newlines, tabs or other control characters".into()),
+    ))
+}
+
 /// The name Kafka's metrics use for a topic: `.` becomes `_`, so `a.b` and `a_b` share
 /// one set of metrics.
 pub(crate) fn metric_name(name: &str) -> String {
@@ -121,6 +158,18 @@ mod tests {
         );
         assert!(bad("__consumer_offsets").contains("internal topic"));
         assert!(bad("_schemas").contains("internal topic"));
+    }
+
+    #[test]
+    fn group_ids_without_control_characters() {
+        assert_eq!(group_id_problem("orders-consumers v2/ü"), None);
+        assert!(group_id_problem("").is_some());
+        let (m, _) = group_id_problem("a\0b\nc\0").unwrap_or_default();
+        assert_eq!(
+            m,
+            "consumer group name contains the control characters '\\0', '\\n'"
+        );
+        assert!(group_id_problem(&"g".repeat(40_000)).is_some());
     }
 
     #[test]

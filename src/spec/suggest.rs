@@ -11,10 +11,20 @@ pub(crate) fn closest<'c>(
     got: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {
+    // Similarity is 1 - distance / longer length, and the distance is at least the
+    // difference in length: candidates whose length alone rules them out are skipped
+    // before the quadratic comparison, which keeps a megabyte-long key cheap.
     let got = got.to_lowercase();
+    let len = got.chars().count();
     let mut best: Option<(f64, &str)> = None;
     for candidate in candidates {
-        let score = strsim::normalized_damerau_levenshtein(&got, &candidate.to_lowercase());
+        let lower = candidate.to_lowercase();
+        let other = lower.chars().count();
+        let longer = len.max(other).max(1) as f64;
+        if 1.0 - (len.abs_diff(other) as f64) / longer < THRESHOLD {
+            continue;
+        }
+        let score = strsim::normalized_damerau_levenshtein(&got, &lower);
         if score >= THRESHOLD && best.is_none_or(|(b, _)| score > b) {
             best = Some((score, candidate));
         }
@@ -50,6 +60,7 @@ mod tests {
         assert_eq!(closest("retention_ms", keys), Some("retention.ms"));
         assert_eq!(closest("log.retention.ms", keys), Some("retention.ms"));
         assert_eq!(closest("zzz", keys), None);
+        assert_eq!(closest(&"retention.ms".repeat(100_000), keys), None);
         assert_eq!(
             closest("earlist", ["earliest", "latest", "none"]),
             Some("earliest")

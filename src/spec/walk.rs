@@ -16,7 +16,7 @@ use crate::model::{ClusterSpec, OffsetPolicy, Partitioner, Policy, ScopePattern}
 
 use super::catalogue;
 use super::config::{self, Raw};
-use super::diagnostic::{Diagnostic, Severity, SourceMap};
+use super::diagnostic::{Diagnostic, Omitted, Severity, SourceMap, MAX_DIAGNOSTICS};
 use super::interpolate;
 use super::names;
 use super::security::{self, SecurityDecl};
@@ -173,6 +173,9 @@ pub(crate) struct Ctx<'a> {
     pub declared_topics: Vec<(String, Span)>,
     /// Every group the expansion kept, with where it was declared.
     pub declared_groups: Vec<(String, Span)>,
+    /// Found after `diagnostics` was full: counted only, so a hostile file cannot make
+    /// the report (or the memory holding it) grow without bound.
+    pub omitted: Omitted,
 }
 
 pub(crate) fn type_name(v: &DeValue<'_>) -> &'static str {
@@ -206,10 +209,21 @@ impl<'a> Ctx<'a> {
             elsewhere: std::collections::BTreeSet::new(),
             declared_topics: Vec::new(),
             declared_groups: Vec::new(),
+            omitted: Omitted::default(),
         }
     }
 
+    /// Whether further diagnostics are only counted; callers skip costly help (similarity
+    /// searches) for them.
+    pub(crate) fn is_full(&self) -> bool {
+        self.diagnostics.len() >= MAX_DIAGNOSTICS
+    }
+
     pub(crate) fn error(&mut self, span: &Span, message: impl Into<String>, help: Option<String>) {
+        if self.is_full() {
+            self.omitted.errors += 1;
+            return;
+        }
         let d = self
             .map
             .diagnostic(Severity::Error, span.clone(), message.into(), help);
@@ -222,6 +236,10 @@ impl<'a> Ctx<'a> {
         message: impl Into<String>,
         help: Option<String>,
     ) {
+        if self.is_full() {
+            self.omitted.warnings += 1;
+            return;
+        }
         let d = self
             .map
             .diagnostic(Severity::Warning, span.clone(), message.into(), help);
@@ -949,9 +967,11 @@ fn groups(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<GroupDecl> {
     for (k, value) in by_position(t) {
         let raw: &str = k.get_ref();
         let span = k.span();
-        let name = ctx.interpolate(raw, &span);
-        if name.as_deref() == Some("") {
-            ctx.error(&span, "consumer group name is empty", None);
+        let mut name = ctx.interpolate(raw, &span);
+        if let Some((message, help)) = name.as_deref().and_then(names::group_id_problem) {
+            ctx.error(&span, message, help);
+            // Reported here; a group that cannot exist has nothing further to check.
+            name = None;
         }
         let shown = name.clone().unwrap_or_else(|| raw.to_string());
         let mut decl = GroupDecl {

@@ -18,6 +18,7 @@ mod architecture;
 mod docs;
 mod environments;
 mod help;
+mod hostile;
 mod output;
 mod plan;
 mod prometheus;
