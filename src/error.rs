@@ -30,6 +30,15 @@ pub enum Error {
     BadPlan { path: PathBuf, reason: String },
     #[error("the saved plan is stale: the cluster changed since it was made\n{}\nrun `topo plan --out PLAN` again and review the new plan", changes.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n"))]
     StalePlan { changes: Vec<String> },
+    #[error("the saved plan is not what applying it would do now; nothing was changed:\n{}\nrun `topo plan --out PLAN` again and review the new plan", differences.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n"))]
+    PlanMismatch { differences: Vec<String> },
+    #[error("the saved plan was made for cluster {} (at {planned_bootstrap}), but {bootstrap} is cluster {}; nothing was changed. Plan against this cluster instead.", planned.as_deref().unwrap_or("(no id)"), connected.as_deref().unwrap_or("(no id)"))]
+    OtherCluster {
+        planned: Option<String>,
+        planned_bootstrap: String,
+        connected: Option<String>,
+        bootstrap: String,
+    },
     #[error("the plan is refused ({0} refusal(s) above); nothing was changed")]
     Refused(usize),
     #[error("apply failed: {failed} action(s) failed; the report above lists what was done, what failed and what was not attempted. Re-run `topo apply` to converge.")]

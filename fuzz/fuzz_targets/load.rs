@@ -2,17 +2,8 @@
 //! interpolation, validation, expansion, and rendering of the diagnostics. Besides
 //! panics and overflows, it fails when the rendered report outgrows its bound.
 #![no_main]
-#![allow(dead_code, unused_imports)]
 
-#[path = "../../src/model/mod.rs"]
-mod model;
-#[path = "../../src/partition.rs"]
-mod partition;
-#[path = "../../src/spec/mod.rs"]
-mod spec;
-#[path = "../../src/units.rs"]
-mod units;
-
+use topo::spec;
 use libfuzzer_sys::fuzz_target;
 
 /// A fixed environment: set, empty and numeric variables, so interpolation takes every

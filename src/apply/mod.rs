@@ -9,6 +9,8 @@
 //! broker's words, and what was skipped and why. Nothing is rolled back: re-running apply
 //! converges from wherever it stopped.
 
+pub mod guard;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{AclBinding, ConfigMap, OffsetPolicy};
@@ -161,6 +163,8 @@ impl Outcome {
 pub enum ApplyError {
     #[error("the plan has {0} refusal(s); nothing was applied")]
     Refused(usize),
+    #[error("the plan asks for what apply never does; nothing was applied:\n{}", .0.iter().map(|v| format!("  - {v}")).collect::<Vec<_>>().join("\n"))]
+    Forbidden(Vec<String>),
 }
 
 /// Executes the plan's actions in phase order. Refused plans are rejected before any write.
@@ -171,6 +175,10 @@ pub(crate) async fn apply<C: ClusterOps, R: Reporter>(
 ) -> Result<ApplyReport, ApplyError> {
     if plan.is_refused() {
         return Err(ApplyError::Refused(plan.refused.len()));
+    }
+    let forbidden = guard::violations(plan);
+    if !forbidden.is_empty() {
+        return Err(ApplyError::Forbidden(forbidden));
     }
     let mut phases: Vec<Phase> = plan.actions.iter().map(|a| a.phase).collect();
     phases.sort_by_key(|p| p.rank());
@@ -800,21 +808,40 @@ mod tests {
         }
     }
 
+    /// A plan whose recorded scope and policy allow its actions, as the diff makes them.
     fn plan(actions: Vec<Action>) -> Plan {
-        Plan::new(
+        let scope = Scope {
+            topics: actions
+                .iter()
+                .filter(|a| a.resource.kind == crate::plan::ResourceKind::Topic)
+                .filter(|a| !matches!(a.op, Op::DeleteTopic))
+                .map(|a| a.resource.name.clone())
+                .collect(),
+            groups: actions
+                .iter()
+                .filter(|a| a.resource.kind == crate::plan::ResourceKind::Group)
+                .map(|a| a.resource.name.clone())
+                .collect(),
+            manage: vec![crate::model::ScopePattern::Glob("*".into())],
+            ..Scope::default()
+        };
+        let mut plan = Plan::new(
             "topology.toml".into(),
             ClusterInfo::default(),
             Observation {
                 fingerprint: "f".into(),
                 parts: BTreeMap::new(),
             },
-            Scope::default(),
+            scope,
             actions,
             vec![],
             vec![],
             vec![],
             vec![],
-        )
+        );
+        plan.policy.manage = plan.scope.manage.clone();
+        plan.policy.delete_undeclared = true;
+        plan
     }
 
     fn create(name: &str) -> Action {
@@ -1008,6 +1035,25 @@ mod tests {
             *fake.calls.borrow(),
             ["create seen,slow", "wait seen,slow", "configs 1"]
         );
+    }
+
+    #[test]
+    fn forbidden_actions_write_nothing() {
+        let mut p = plan(vec![create("a")]);
+        p.actions.push(action(
+            Phase::Deletes,
+            "__consumer_offsets",
+            Op::DeleteTopic,
+        ));
+        p.policy.delete_undeclared = false;
+        p.actions
+            .push(action(Phase::Deletes, "legacy", Op::DeleteTopic));
+        let fake = FakeCluster::default();
+        match block_on(apply(&p, &fake, &mut Quiet)) {
+            Err(ApplyError::Forbidden(v)) => assert_eq!(v.len(), 2, "{v:?}"),
+            other => panic!("not forbidden: {other:?}"),
+        }
+        assert!(fake.calls.borrow().is_empty());
     }
 
     #[test]

@@ -78,6 +78,25 @@ pub struct Settings {
     pub timeout: Duration,
 }
 
+impl Settings {
+    /// `text` with every configured client property value replaced by `[redacted]`, so no
+    /// message can carry a credential. Values shorter than three characters are left:
+    /// blanking every `1` or `no` would garble the message, and no credential is that short.
+    pub fn redact(&self, text: &str) -> String {
+        let mut values: Vec<&str> = self
+            .client
+            .values()
+            .map(String::as_str)
+            .filter(|v| v.len() >= 3)
+            .collect();
+        // Longest first, so a value containing another is blanked whole.
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        values
+            .into_iter()
+            .fold(text.to_string(), |t, v| t.replace(v, "[redacted]"))
+    }
+}
+
 /// Which parts of the cluster a read needs beyond the all-topics metadata.
 #[derive(Debug, Clone, Default)]
 pub struct ReadRequest {
@@ -148,8 +167,17 @@ impl Connection {
         // admin calls and the metadata reads: a second one would hold a second copy of the
         // cluster's metadata and its own connections.
         config.set("allow.auto.create.topics", "false");
-        let admin: AdminClient<DefaultClientContext> =
-            config.create().map_err(|e| ClusterError::Config(kerr(e)))?;
+        let admin: AdminClient<DefaultClientContext> = config.create().map_err(|e| {
+            // librdkafka's text quotes the offending value, which may be a credential:
+            // name the property, keep its reason, and blank every configured value.
+            let text = match e {
+                rdkafka::error::KafkaError::ClientConfig(_, description, key, _) => {
+                    format!("client property `{key}`: {description}")
+                }
+                other => kerr(other),
+            };
+            ClusterError::Config(settings.redact(&text))
+        })?;
         let conn = Connection {
             admin,
             settings,
@@ -229,6 +257,15 @@ impl Connection {
         }
     }
 
+    /// The cluster's id from the metadata librdkafka already holds (it waits up to the
+    /// timeout only when none has arrived yet); `None` for brokers that report none.
+    pub fn cluster_id(&self) -> Option<String> {
+        self.admin
+            .inner()
+            .fetch_cluster_id(self.settings.timeout)
+            .filter(|id| !id.is_empty())
+    }
+
     fn metadata(&self) -> Result<Metadata, ClusterError> {
         self.admin
             .inner()
@@ -236,7 +273,7 @@ impl Connection {
             .map_err(|e| ClusterError::Unreachable {
                 bootstrap: self.settings.bootstrap.clone(),
                 timeout: self.settings.timeout,
-                reason: kerr(e),
+                reason: self.settings.redact(&kerr(e)),
             })
     }
 
@@ -390,6 +427,7 @@ impl Connection {
         })?;
         let mut live = LiveState {
             bootstrap: self.settings.bootstrap.clone(),
+            cluster_id: self.cluster_id(),
             brokers: brokers.len() as u32,
             topics,
             groups: BTreeMap::new(),

@@ -9,7 +9,7 @@ use super::session;
 use super::topology;
 use crate::apply::{self, Outcome, Reporter};
 use crate::cli::{ClusterArgs, FileArgs, Format};
-use crate::cluster::{self, Connection, ReadRequest};
+use crate::cluster::{self, Connection};
 use crate::diff;
 use crate::error::{Error, Status};
 use crate::plan::{Action, Plan};
@@ -57,56 +57,82 @@ fn confirm(auto_approve: bool) -> Result<(), Error> {
     }
 }
 
+/// Applies a saved plan only if it is exactly what would be done now: same cluster (by
+/// id), same topology (by digest), same live state (by fingerprint), and the same actions
+/// and refusals as a plan recomputed from both. What runs is the recomputed plan, equal to
+/// the saved one, so the printed plan, its summary and the writes are one value.
 async fn apply_saved(
     path: &Path,
     file: &FileArgs,
     args: &ClusterArgs,
     auto_approve: bool,
 ) -> Result<Status, Error> {
-    let plan = session::read_saved_plan(path)?;
-    // The saved plan holds no credentials: client settings (TLS, SASL) come from the
-    // topology file when it is there, in the plan's environment, as they did when the
-    // plan was made.
-    if let (Some(given), Some(planned)) = (file.env.as_deref(), plan.environment.as_deref()) {
+    let saved = session::read_saved_plan(path)?;
+    if let (Some(given), Some(planned)) = (file.env.as_deref(), saved.environment.as_deref()) {
         if given != planned {
             return Err(Error::Usage(format!(
                 "the saved plan is for environment {planned}, not {given}"
             )));
         }
     }
-    let desired = if file.file.iter().all(|p| p.exists()) {
-        let env = plan.environment.as_deref().or(file.env.as_deref());
-        Some(topology::load_env(file, env)?.desired)
-    } else {
-        None
-    };
-    // Without an address from the flag, the file or the environment, the plan's own
-    // cluster is the one to check it against.
-    let settings = session::settings_or(desired.as_ref(), args, &plan.cluster.bootstrap);
-    let conn = Connection::connect(settings)?;
-    let request = ReadRequest {
-        topics: plan.scope.topics.clone(),
-        manage: plan.scope.manage.clone(),
-        groups: plan
-            .scope
-            .groups
-            .iter()
-            .map(|g| (g.clone(), Default::default()))
-            .collect(),
-        find_unmanaged_groups: false,
-        config_keys: None,
-        acl_principals: plan.scope.principals.clone(),
-        users: plan.scope.users.clone(),
-        all_acls: false,
-    };
-    let live = conn.read(&request).await?;
-    let now = crate::plan::fingerprint::observe(&live, &plan.scope);
-    if now.fingerprint != plan.fingerprint {
-        return Err(Error::StalePlan {
-            changes: crate::plan::fingerprint::describe_difference(&plan.observed, &now.parts),
+    // The topology the plan was made from must be here, unchanged: it is what the plan
+    // is recomputed from (and where the client settings come from).
+    let env = saved.environment.as_deref().or(file.env.as_deref());
+    let topology = topology::load_env(file, env)?;
+    if topology.digest != saved.topology_sha256 {
+        return Err(Error::PlanMismatch {
+            differences: vec![format!(
+                "{} differs from the topology the plan was made from (sha256 {} when planned, {} now)",
+                topology.name,
+                saved.topology_sha256.get(..12).unwrap_or(&saved.topology_sha256),
+                topology.digest.get(..12).unwrap_or(&topology.digest)
+            )],
         });
     }
-    let result = review_and_execute(&conn, &plan, auto_approve).await;
+    let targets = match &saved.partial {
+        None => Vec::new(),
+        Some(p) => p
+            .targets
+            .iter()
+            .map(|t| t.parse::<Target>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|reason| Error::BadPlan {
+                path: path.to_path_buf(),
+                reason,
+            })?,
+    };
+    let desired = session::restricted(&topology, &targets)?;
+    // Without an address from the flag, the file or the environment, the plan's own
+    // cluster is the one to check it against.
+    let settings = session::settings_or(Some(&desired), args, &saved.cluster.bootstrap);
+    let conn = Connection::connect(settings)?;
+    let result = async {
+        // An address says nothing about which cluster answers on it: the id does.
+        let connected = conn.cluster_id();
+        if connected != saved.cluster.id {
+            return Err(Error::OtherCluster {
+                planned: saved.cluster.id.clone(),
+                planned_bootstrap: saved.cluster.bootstrap.clone(),
+                connected,
+                bootstrap: conn.bootstrap().to_string(),
+            });
+        }
+        let fresh = session::plan_on(&conn, &topology, &desired, &targets).await?;
+        if fresh.fingerprint != saved.fingerprint {
+            return Err(Error::StalePlan {
+                changes: crate::plan::fingerprint::describe_difference(
+                    &saved.observed,
+                    &fresh.observed,
+                ),
+            });
+        }
+        let differences = crate::plan::seal::differences(&saved, &fresh);
+        if !differences.is_empty() {
+            return Err(Error::PlanMismatch { differences });
+        }
+        review_and_execute(&conn, &fresh, auto_approve).await
+    }
+    .await;
     conn.leave();
     result
 }
@@ -246,7 +272,12 @@ fn print_report(report: &apply::ApplyReport) {
 }
 
 async fn execute(conn: &Connection, plan: &Plan) -> Result<Status, Error> {
-    eprintln!("\nApplying {} action(s)...", plan.actions.len());
+    eprintln!(
+        "\nApplying {} action(s) to cluster {} at {}...",
+        plan.actions.len(),
+        plan.cluster.id.as_deref().unwrap_or("(no id reported)"),
+        conn.bootstrap()
+    );
     let mut reporter = TerminalReporter::new(plan.actions.len());
     let report = apply::apply(plan, conn, &mut reporter).await?;
     if let Some(bar) = &reporter.bar {

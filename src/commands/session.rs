@@ -160,21 +160,23 @@ fn sample_keys(desired: &DesiredState, dir: &Path) -> Result<BTreeMap<String, Ve
 /// A plan saved by `topo plan --out`, checked to be one this topo reads.
 pub(crate) fn read_saved_plan(path: &Path) -> Result<Plan, Error> {
     let text = crate::files::read_text_limited(path, crate::files::PLAN_LIMIT)?;
-    let plan = Plan::from_json(&text).map_err(|e| Error::BadPlan {
+    let bad = |reason: String| Error::BadPlan {
         path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    if plan.format_version != crate::plan::FORMAT_VERSION {
-        return Err(Error::BadPlan {
-            path: path.to_path_buf(),
-            reason: format!(
-                "format_version {} is not supported (this topo reads {})",
-                plan.format_version,
-                crate::plan::FORMAT_VERSION
-            ),
-        });
+        reason,
+    };
+    // The version first, so an old plan gets a clear answer rather than a missing field.
+    let version = serde_json::from_str::<serde_json::Value>(&text)
+        .map_err(|e| bad(e.to_string()))?
+        .get("format_version")
+        .and_then(serde_json::Value::as_u64);
+    if version != Some(u64::from(crate::plan::FORMAT_VERSION)) {
+        return Err(bad(format!(
+            "format_version {} is not supported (this topo reads {}); run `topo plan --out` again",
+            version.map_or("(missing)".to_string(), |v| v.to_string()),
+            crate::plan::FORMAT_VERSION
+        )));
     }
-    Ok(plan)
+    Plan::from_json(&text).map_err(|e| bad(e.to_string()))
 }
 
 /// Loads, connects, reads and diffs: the shared front half of plan and apply.
@@ -192,32 +194,53 @@ pub async fn plan_topology(
     args: &ClusterArgs,
     targets: &[Target],
 ) -> Result<(Connection, Plan), Error> {
-    let desired = if targets.is_empty() {
-        topology.desired
+    let desired = restricted(&topology, targets)?;
+    let conn = Connection::connect(settings(Some(&desired), args))?;
+    let plan = plan_on(&conn, &topology, &desired, targets).await?;
+    Ok((conn, plan))
+}
+
+/// The topology's desired state, restricted to `targets` when given.
+pub fn restricted(
+    topology: &topology::Topology,
+    targets: &[Target],
+) -> Result<DesiredState, Error> {
+    if targets.is_empty() {
+        Ok(topology.desired.clone())
     } else {
-        spec::restrict(&topology.desired, targets).map_err(|e| Error::Usage(e.to_string()))?
-    };
+        spec::restrict(&topology.desired, targets).map_err(|e| Error::Usage(e.to_string()))
+    }
+}
+
+/// Reads what `desired` needs from a connected cluster and diffs: one plan, sealed with
+/// the topology's digest.
+pub async fn plan_on(
+    conn: &Connection,
+    topology: &topology::Topology,
+    desired: &DesiredState,
+    targets: &[Target],
+) -> Result<Plan, Error> {
     let ctx = DiffContext {
         topology: topology.name.clone(),
-        sample_keys: sample_keys(&desired, &topology.dir)?,
+        sample_keys: sample_keys(desired, &topology.dir)?,
     };
-    let conn = Connection::connect(settings(Some(&desired), args))?;
-    let scope = diff::scope_of(&desired, &desired.policy);
-    let live = conn.read(&read_request(&desired, &scope)).await?;
+    let scope = diff::scope_of(desired, &desired.policy);
+    let live = conn.read(&read_request(desired, &scope)).await?;
     if let Some(profile) = &live.profile {
         // Keys the cluster would refuse stop the plan before anything is written; the files
         // are read again only then, to say where they are.
-        if !spec::cluster_key_problems(&desired, profile).is_empty() {
+        if !spec::cluster_key_problems(desired, profile).is_empty() {
             let texts = topology::read_all(&topology.paths)?;
-            spec::check_cluster_keys(&topology::sources(&texts), &desired, profile)?;
+            spec::check_cluster_keys(&topology::sources(&texts), desired, profile)?;
         }
     }
-    let mut plan = diff::diff(&desired, &live, &desired.policy, &ctx);
-    plan.environment = topology.environment;
+    let mut plan = diff::diff(desired, &live, &desired.policy, &ctx);
+    plan.environment = topology.environment.clone();
     if !targets.is_empty() {
         plan.partial = Some(Partial {
             targets: targets.iter().map(ToString::to_string).collect(),
         });
     }
-    Ok((conn, plan))
+    plan.topology_sha256 = topology.digest.clone();
+    Ok(plan)
 }

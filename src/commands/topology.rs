@@ -24,6 +24,8 @@ pub struct Topology {
     pub dir: PathBuf,
     /// The files read, for locating problems found later against the cluster.
     pub paths: Vec<PathBuf>,
+    /// SHA-256 over the files' names and bytes, in order: what a saved plan records.
+    pub digest: String,
 }
 
 /// The files named by `-f`, directories expanded, each file once.
@@ -66,18 +68,34 @@ pub(super) fn display_name(args: &[PathBuf]) -> String {
         .join(" + ")
 }
 
+/// Every file's text, each read with the topology size limit; bytes that are not UTF-8
+/// are a located error.
 pub(crate) fn read_all(paths: &[PathBuf]) -> Result<Vec<(String, String)>, Error> {
     paths
         .iter()
         .map(|p| {
-            std::fs::read_to_string(p)
-                .map(|text| (p.display().to_string(), text))
-                .map_err(|source| Error::Read {
-                    path: p.clone(),
-                    source,
-                })
+            let name = p.display().to_string();
+            let bytes = crate::files::read_limited(p, crate::files::TOPOLOGY_LIMIT)?;
+            let text = spec::utf8_text(&name, bytes)?;
+            Ok((name, text))
         })
         .collect()
+}
+
+/// The digest a saved plan records: one file is the SHA-256 of its bytes; several are
+/// hashed with their names, so moving content between files changes it too.
+fn digest(texts: &[(String, String)]) -> String {
+    match texts {
+        [(_, text)] => crate::plan::seal::file_digest(text.as_bytes()),
+        _ => {
+            let mut all = Vec::new();
+            for (name, text) in texts {
+                all.extend_from_slice(format!("{}\n{}\n", name, text.len()).as_bytes());
+                all.extend_from_slice(text.as_bytes());
+            }
+            crate::plan::seal::file_digest(&all)
+        }
+    }
 }
 
 pub(crate) fn sources(texts: &[(String, String)]) -> Vec<SourceFile<'_>> {
@@ -108,6 +126,7 @@ pub(super) fn load(file: &FileArgs) -> Result<Topology, Error> {
 pub(super) fn load_env(file: &FileArgs, env: Option<&str>) -> Result<Topology, Error> {
     let paths = paths(&file.file)?;
     let texts = read_all(&paths)?;
+    let digest = digest(&texts);
     let loaded = spec::load_files(&sources(&texts), &process_env, env);
     drop(texts);
     session::release_free_heap();
@@ -125,6 +144,7 @@ pub(super) fn load_env(file: &FileArgs, env: Option<&str>) -> Result<Topology, E
             .map(Path::to_path_buf)
             .unwrap_or_default(),
         paths,
+        digest,
     })
 }
 

@@ -50,6 +50,7 @@ pub fn diff(desired: &DesiredState, live: &LiveState, policy: &Policy, ctx: &Dif
     let mut plan = Plan::new(
         ctx.topology.clone(),
         ClusterInfo {
+            id: live.cluster_id.clone(),
             bootstrap: live.bootstrap.clone(),
             brokers: live.brokers,
             profile: live.profile.clone(),
@@ -63,5 +64,6 @@ pub fn diff(desired: &DesiredState, live: &LiveState, policy: &Policy, ctx: &Dif
         out.groups,
     );
     plan.origins = desired.origins.clone();
+    plan.policy = policy.clone();
     plan
 }

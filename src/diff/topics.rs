@@ -55,11 +55,7 @@ pub(crate) fn diff_topics(
                 risks: vec![Risk {
                     kind: RiskKind::DataLoss,
                     key: "partitions".into(),
-                    message: format!(
-                        "deletes the topic and all data in its {} partition{}; not declared in the file and policy.delete_undeclared = true",
-                        topic.partitions,
-                        if topic.partitions == 1 { "" } else { "s" }
-                    ),
+                    message: delete_message(name, topic.partitions, policy, live),
                 }],
                 note: None,
             });
@@ -76,6 +72,48 @@ pub(crate) fn diff_topics(
             });
         }
     }
+}
+
+/// What a delete destroys and why it is planned: the data, the consumer groups that still
+/// hold offsets on the topic (named on the delete itself, not in a separate list), and the
+/// scope rule that made the topic managed.
+fn delete_message(name: &str, partitions: i32, policy: &Policy, live: &LiveState) -> String {
+    let mut groups: Vec<&str> = live
+        .unmanaged_groups
+        .iter()
+        .filter(|(_, topics)| topics.contains(name))
+        .map(|(g, _)| g.as_str())
+        .chain(
+            live.groups
+                .values()
+                .filter(|g| {
+                    g.offsets
+                        .get(name)
+                        .is_some_and(|parts| parts.iter().any(|p| p.committed.is_some()))
+                })
+                .map(|g| g.name.as_str()),
+        )
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let mut message = format!(
+        "deletes the topic and all data in its {partitions} partition{}",
+        if partitions == 1 { "" } else { "s" }
+    );
+    if !groups.is_empty() {
+        message.push_str(&format!(
+            "; consumer group{} with committed offsets on it: {}",
+            if groups.len() == 1 { "" } else { "s" },
+            groups.join(", ")
+        ));
+    }
+    let rule = policy
+        .matching_rule(name)
+        .unwrap_or_else(|| "the managed scope".to_string());
+    message.push_str(&format!(
+        "; not declared in the file, matched by {rule}, and policy.delete_undeclared = true"
+    ));
+    message
 }
 
 fn create(spec: &TopicSpec) -> Action {

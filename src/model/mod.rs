@@ -93,6 +93,13 @@ pub enum ScopePattern {
 }
 
 impl ScopePattern {
+    /// The pattern as written.
+    pub(crate) fn text(&self) -> &str {
+        match self {
+            ScopePattern::Prefix(p) | ScopePattern::Glob(p) => p,
+        }
+    }
+
     pub(crate) fn matches(&self, name: &str) -> bool {
         match self {
             ScopePattern::Prefix(p) => name.starts_with(p.as_str()),
@@ -147,17 +154,71 @@ pub struct Policy {
     /// reported). ACLs of principals the file never mentions are out of reach either way.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub remove_undeclared_acls: bool,
+    /// Topics topo never touches in addition to Kafka's and the platform's own
+    /// ([`is_internal_topic`]), whatever the scope says.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub protected: Vec<ScopePattern>,
 }
 
-/// Kafka-internal and platform topics that topo never manages, whatever the scope says.
+/// Kafka Connect's storage topics under their documented and usual names (the defaults
+/// of the distributed worker, of the Confluent and Strimzi images, and of the Debezium
+/// examples): `connect-configs`, `docker-connect-offsets`, `my_connect_statuses`, ...
+const CONNECT_SUFFIXES: [&str; 11] = [
+    "connect-cluster-configs",
+    "connect-cluster-offsets",
+    "connect-cluster-status",
+    "connect-configs",
+    "connect-offsets",
+    "connect-status",
+    "connect-statuses",
+    "connect_configs",
+    "connect_offsets",
+    "connect_status",
+    "connect_statuses",
+];
+
+/// Kafka-internal and platform topics that topo never manages, whatever the scope says:
+/// Kafka's own (`__consumer_offsets`, `__transaction_state`, any `__*`), Schema
+/// Registry's (`_schemas`, `_schemas_*`), Confluent Platform's (`_confluent-*`,
+/// `_confluent_*`, ksqlDB's `_confluent-ksql-*`), Kafka Connect's storage topics and
+/// MirrorMaker 2's internal topics (`mm2-*.internal`, `*.checkpoints.internal`).
 pub(crate) fn is_internal_topic(name: &str) -> bool {
-    name.starts_with("__") || name == "_schemas"
+    if name.starts_with("__")
+        || name.starts_with("_confluent")
+        || name == "_schemas"
+        || name.starts_with("_schemas_")
+        || name.ends_with(".internal")
+            && (name.starts_with("mm2-") || name.contains(".checkpoints."))
+    {
+        return true;
+    }
+    CONNECT_SUFFIXES.iter().any(|suffix| {
+        name.strip_suffix(suffix)
+            .is_some_and(|head| head.is_empty() || head.ends_with(['-', '_', '.']))
+    })
 }
 
 impl Policy {
     /// Whether a live, undeclared topic falls inside the managed scope.
     pub(crate) fn in_scope(&self, name: &str) -> bool {
-        !is_internal_topic(name) && self.manage.iter().any(|p| p.matches(name))
+        !self.is_protected(name) && self.manage.iter().any(|p| p.matches(name))
+    }
+
+    /// Internal, platform, or protected by `policy.protected`: never touched.
+    pub(crate) fn is_protected(&self, name: &str) -> bool {
+        is_internal_topic(name) || self.protected.iter().any(|p| p.matches(name))
+    }
+
+    /// The scope rule that makes an undeclared topic managed, for messages that must say
+    /// why a topic is affected (`policy.patterns "legacy-*"`).
+    pub(crate) fn matching_rule(&self, name: &str) -> Option<String> {
+        self.manage
+            .iter()
+            .find(|p| p.matches(name))
+            .map(|p| match p {
+                ScopePattern::Prefix(t) => format!("policy.prefixes \"{t}\""),
+                ScopePattern::Glob(t) => format!("policy.patterns \"{t}\""),
+            })
     }
 
     /// Whether an undeclared live topic may be deleted: in scope, opted in, and (in a
@@ -335,6 +396,10 @@ impl LiveGroup {
 pub struct LiveState {
     /// Bootstrap address used (for display only; not part of the fingerprint).
     pub bootstrap: String,
+    /// The cluster's id, when the broker reports one: what identifies a cluster, unlike
+    /// an address, which any cluster can answer on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<String>,
     pub brokers: u32,
     pub topics: BTreeMap<String, LiveTopic>,
     /// Declared groups as found (absent groups are simply missing).
@@ -377,6 +442,40 @@ mod tests {
         assert!(!policy.in_scope("__consumer_offsets"));
         assert!(!policy.in_scope("_schemas"));
         assert!(policy.in_scope("orders"));
+        for platform in [
+            "_confluent-command",
+            "_confluent-ksql-default__command_topic",
+            "_confluent_balancer_api_state",
+            "connect-configs",
+            "connect-offsets",
+            "connect-status",
+            "docker-connect-offsets",
+            "connect-cluster-configs",
+            "my_connect_statuses",
+            "mm2-offset-syncs.east.internal",
+            "east.checkpoints.internal",
+        ] {
+            assert!(is_internal_topic(platform), "{platform}");
+            assert!(!policy.in_scope(platform), "{platform}");
+        }
+        for user in [
+            "connectors",
+            "reconnect-statuses-x",
+            "orders.internal",
+            "schemas",
+        ] {
+            assert!(!is_internal_topic(user), "{user}");
+        }
+        let protected = Policy {
+            protected: vec![ScopePattern::Glob("audit-*".into())],
+            ..policy
+        };
+        assert!(!protected.in_scope("audit-log"));
+        assert!(protected.is_protected("audit-log"));
+        assert_eq!(
+            protected.matching_rule("orders").as_deref(),
+            Some("policy.patterns \"*\"")
+        );
     }
 
     #[test]

@@ -5,18 +5,20 @@
 //! and applies exactly as it was reviewed. No IO here; the JSON form is the serde form.
 
 pub(crate) mod fingerprint;
+pub(crate) mod seal;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    AclBinding, AclResourceType, ConfigMap, GroupState, OffsetPolicy, Origins, ScopePattern,
-    ScramMechanism,
+    AclBinding, AclResourceType, ConfigMap, GroupState, OffsetPolicy, Origins, Policy,
+    ScopePattern, ScramMechanism,
 };
 
-/// Bumped whenever the JSON document changes incompatibly.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+/// Bumped whenever the JSON document changes incompatibly. 2: sealed plans (cluster id,
+/// topology and actions digests, the policy in force).
+pub(crate) const FORMAT_VERSION: u32 = 2;
 
 /// Execution order of actions. The explicit rank (not declaration order) is what apply and
 /// every renderer sort by: topics must exist before their partitions or configs change,
@@ -406,7 +408,16 @@ pub struct Plan {
     pub format_version: u32,
     /// The topology file the plan was computed from (as given on the command line).
     pub topology: String,
+    /// SHA-256 of the topology file's bytes; a saved plan applies only with that file.
+    #[serde(default)]
+    pub topology_sha256: String,
     pub cluster: ClusterInfo,
+    /// The policy in force when the plan was made.
+    #[serde(default)]
+    pub policy: Policy,
+    /// SHA-256 over exactly the actions and refusals (see [`seal::actions_digest`]).
+    #[serde(default)]
+    pub actions_sha256: String,
     pub fingerprint: String,
     pub scope: Scope,
     /// Per-resource digests behind the fingerprint, so a stale plan can say what moved.
@@ -438,6 +449,10 @@ pub struct Partial {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterInfo {
+    /// The cluster's id as the broker reports it (`None` for brokers that report none):
+    /// a saved plan applies only to the cluster with this id.
+    #[serde(default)]
+    pub id: Option<String>,
     pub bootstrap: String,
     pub brokers: u32,
     /// The broker the plan was made against, as the probe found it.
@@ -465,7 +480,10 @@ impl Plan {
         let mut plan = Plan {
             format_version: FORMAT_VERSION,
             topology,
+            topology_sha256: String::new(),
             cluster,
+            policy: Policy::default(),
+            actions_sha256: String::new(),
             fingerprint: observation.fingerprint,
             scope,
             observed: observation.parts,
@@ -483,8 +501,10 @@ impl Plan {
         plan
     }
 
-    /// Recomputes the summary; call after adding refusals (e.g. from server-side validation).
+    /// Recomputes the summary and the actions digest; call after adding refusals (e.g.
+    /// from server-side validation).
     pub(crate) fn resummarise(&mut self) {
+        self.actions_sha256 = seal::actions_digest(&self.actions, &self.refused);
         let mut per_category: BTreeMap<Category, BTreeSet<&Resource>> = BTreeMap::new();
         for action in &self.actions {
             per_category

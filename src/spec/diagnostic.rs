@@ -167,6 +167,26 @@ fn render_all(diagnostics: &[Diagnostic], omitted: &Omitted) -> String {
     out
 }
 
+/// `text` (found at byte `at` of the source) with characters inside `masks` as `*`.
+fn mask(text: &str, at: usize, masks: &[Range<usize>]) -> String {
+    let first = masks.partition_point(|m| m.end <= at);
+    let relevant = &masks[first..];
+    if relevant.first().is_none_or(|m| m.start >= at + text.len()) {
+        return text.to_string();
+    }
+    text.char_indices()
+        .map(|(i, c)| {
+            let pos = at + i;
+            let k = relevant.partition_point(|m| m.end <= pos);
+            if relevant.get(k).is_some_and(|m| m.start <= pos) {
+                '*'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// Turns byte offsets into lines and columns; built once per load.
 pub(crate) struct SourceMap<'s> {
     file: &'s str,
@@ -223,6 +243,20 @@ impl<'s> SourceMap<'s> {
         message: String,
         help: Option<String>,
     ) -> Diagnostic {
+        self.diagnostic_masked(severity, span, message, help, &[])
+    }
+
+    /// A diagnostic whose quoted line shows `*` for every character inside `masks`
+    /// (sorted, non-overlapping byte ranges): client property values may be credentials,
+    /// and a diagnostic on their line must not print them.
+    pub(crate) fn diagnostic_masked(
+        &self,
+        severity: Severity,
+        span: Range<usize>,
+        message: String,
+        help: Option<String>,
+        masks: &[Range<usize>],
+    ) -> Diagnostic {
         let start = self.floor(span.start);
         let end = self.floor(span.end.max(start));
         let index = self.line_index(start);
@@ -271,7 +305,7 @@ impl<'s> SourceMap<'s> {
             message: clip(message, MAX_MESSAGE),
             help: help.map(|h| clip(h, MAX_MESSAGE)),
             len: len.min(shown_after_caret.max(1)),
-            source_line: window[..to].to_string(),
+            source_line: mask(&window[..to], line_start + from, masks),
             excerpt_start,
             excerpt_cut,
         }

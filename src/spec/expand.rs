@@ -86,7 +86,21 @@ pub(crate) fn expand(ctx: &mut Ctx<'_>, decl: Decl) -> DesiredState {
         let Some(name) = &t.name else {
             continue;
         };
-        let problem = topic_name_problem("topic", name);
+        let problem = topic_name_problem("topic", name).or_else(|| {
+            decl.policy
+                .protected
+                .iter()
+                .find(|p| p.matches(name))
+                .map(|p| {
+                    (
+                        format!(
+                            "topic `{name}` is protected by policy.protected \"{}\"; topo never touches it",
+                            p.text()
+                        ),
+                        Some("remove the topic or narrow the protected pattern".to_string()),
+                    )
+                })
+        });
         let name_ok = problem.is_none();
         if let Some((message, help)) = problem {
             ctx.error(&t.span, message, help);

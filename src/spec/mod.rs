@@ -9,6 +9,7 @@
 //! and forgets where values came from.
 
 mod catalogue;
+mod client_props;
 mod cluster_keys;
 mod compose;
 mod config;
@@ -26,6 +27,7 @@ mod walk;
 
 use crate::model::DesiredState;
 
+pub use client_props::client_properties;
 pub use cluster_keys::{
     check as check_cluster_keys, problems as cluster_key_problems, version_notes, KeyProblem,
 };
@@ -58,8 +60,18 @@ pub fn load_bytes(
     bytes: &[u8],
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Loaded, Diagnostics> {
+    load(file, check_utf8(file, bytes)?, env)
+}
+
+/// The file's bytes as text, or the located error of its first byte that is not UTF-8.
+pub fn utf8_text(file: &str, bytes: Vec<u8>) -> Result<String, Diagnostics> {
+    check_utf8(file, &bytes)?;
+    String::from_utf8(bytes).map_err(|_| Diagnostics(Vec::new(), Omitted::default()))
+}
+
+fn check_utf8<'b>(file: &str, bytes: &'b [u8]) -> Result<&'b str, Diagnostics> {
     match std::str::from_utf8(bytes) {
-        Ok(source) => load(file, source, env),
+        Ok(source) => Ok(source),
         Err(e) => {
             let at = e.valid_up_to();
             // The valid prefix locates the byte: its line and its column in characters.

@@ -16,7 +16,7 @@ pub(crate) fn topic_name_problem(what: &str, name: &str) -> Option<(String, Opti
     if is_internal_topic(name) {
         return Some((
             format!("`{name}` is an internal topic; topo never manages internal topics"),
-            Some("names starting with `__` and `_schemas` belong to Kafka and its platform; remove this entry".into()),
+            Some("`__*`, `_schemas`, `_confluent-*`, Kafka Connect's storage topics and MirrorMaker 2's internal topics belong to Kafka and its platform; remove this entry".into()),
         ));
     }
     if name == "." || name == ".." {

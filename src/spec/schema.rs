@@ -165,6 +165,11 @@ pub fn json_schema() -> String {
                         "description": "Like prefixes, as globs: `*` any run of characters, `?` one character.",
                         "items": { "type": "string" }
                     },
+                    "protected": {
+                        "type": "array",
+                        "description": "Globs of topics topo never touches, in addition to Kafka's internal and platform topics (__*, _schemas, _confluent-*, Kafka Connect's storage topics).",
+                        "items": { "type": "string" }
+                    },
                     "delete_undeclared": {
                         "description": "Delete managed topics the file does not declare (default false: only report them).",
                         "anyOf": [{ "type": "boolean" }, interpolated()]

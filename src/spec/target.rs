@@ -141,6 +141,7 @@ pub fn restrict(desired: &DesiredState, targets: &[Target]) -> Result<DesiredSta
             remove_unmanaged_config: desired.policy.remove_unmanaged_config,
             delete_within: None,
             remove_undeclared_acls: false,
+            protected: desired.policy.protected.clone(),
         },
         origins: desired.origins.clone(),
         // The grants that protect the targeted topics and groups; nothing is revoked.

@@ -15,6 +15,7 @@ use toml::Spanned;
 use crate::model::{ClusterSpec, OffsetPolicy, Partitioner, Policy, ScopePattern};
 
 use super::catalogue;
+use super::client_props;
 use super::config::{self, Raw};
 use super::diagnostic::{Diagnostic, Omitted, Severity, SourceMap, MAX_DIAGNOSTICS};
 use super::interpolate;
@@ -63,6 +64,7 @@ pub(crate) const POLICY_KEYS: &[&str] = &[
     "delete_undeclared",
     "remove_unmanaged_config",
     "remove_undeclared_acls",
+    "protected",
 ];
 pub(crate) const OFFSET_POLICIES: &[&str] = &["earliest", "latest", "none"];
 pub(crate) const MAX_REPLICATION_FACTOR: i64 = i16::MAX as i64;
@@ -173,6 +175,8 @@ pub(crate) struct Ctx<'a> {
     pub declared_topics: Vec<(String, Span)>,
     /// Every group the expansion kept, with where it was declared.
     pub declared_groups: Vec<(String, Span)>,
+    /// Source ranges of client property values, sorted: masked in every quoted line.
+    pub secret_spans: Vec<Span>,
     /// Found after `diagnostics` was full: counted only, so a hostile file cannot make
     /// the report (or the memory holding it) grow without bound.
     pub omitted: Omitted,
@@ -209,6 +213,7 @@ impl<'a> Ctx<'a> {
             elsewhere: std::collections::BTreeSet::new(),
             declared_topics: Vec::new(),
             declared_groups: Vec::new(),
+            secret_spans: Vec::new(),
             omitted: Omitted::default(),
         }
     }
@@ -224,9 +229,13 @@ impl<'a> Ctx<'a> {
             self.omitted.errors += 1;
             return;
         }
-        let d = self
-            .map
-            .diagnostic(Severity::Error, span.clone(), message.into(), help);
+        let d = self.map.diagnostic_masked(
+            Severity::Error,
+            span.clone(),
+            message.into(),
+            help,
+            &self.secret_spans,
+        );
         self.diagnostics.push(d);
     }
 
@@ -240,9 +249,13 @@ impl<'a> Ctx<'a> {
             self.omitted.warnings += 1;
             return;
         }
-        let d = self
-            .map
-            .diagnostic(Severity::Warning, span.clone(), message.into(), help);
+        let d = self.map.diagnostic_masked(
+            Severity::Warning,
+            span.clone(),
+            message.into(),
+            help,
+            &self.secret_spans,
+        );
         self.diagnostics.push(d);
     }
 
@@ -736,6 +749,14 @@ pub(crate) fn cluster(ctx: &mut Ctx<'_>, v: &Value<'_>) -> ClusterSpec {
     }
     if let Some(v) = t.get("client") {
         if let Some(client) = ctx.expect_table(v, "`client`") {
+            // Before any diagnostic: every quoted line hides these values.
+            let mut secrets: Vec<Span> = by_position(client)
+                .into_iter()
+                .map(|(_, value)| value.span())
+                .collect();
+            secrets.sort_by_key(|s| s.start);
+            ctx.secret_spans.extend(secrets);
+            ctx.secret_spans.sort_by_key(|s| s.start);
             for (k, value) in by_position(client) {
                 let key: &str = k.get_ref();
                 if let DeValue::Table(nested) = value.get_ref() {
@@ -757,6 +778,25 @@ pub(crate) fn cluster(ctx: &mut Ctx<'_>, v: &Value<'_>) -> ClusterSpec {
                         &k.span(),
                         "`bootstrap.servers` does not belong in [cluster.client]",
                         Some("set `bootstrap_servers` in [cluster] instead".into()),
+                    );
+                    continue;
+                }
+                if !client_props::is_client_property(key) {
+                    let trimmed = key.trim();
+                    let help = if trimmed != key && client_props::is_client_property(trimmed) {
+                        format!("the name has spaces around it: write `{trimmed}`")
+                    } else {
+                        match suggest::closest(key, client_props::CLIENT_PROPERTIES.iter().copied())
+                        {
+                            Some(c) => format!("did you mean `{c}`?"),
+                            None => "librdkafka's CONFIGURATION.md lists the properties it knows"
+                                .to_string(),
+                        }
+                    };
+                    ctx.error(
+                        &k.span(),
+                        format!("unknown client property `{key}`"),
+                        Some(help),
                     );
                     continue;
                 }
@@ -1090,6 +1130,22 @@ pub(crate) fn policy(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Policy {
             } else {
                 ScopePattern::Prefix(text)
             });
+        }
+    }
+    if let Some(v) = t.get("protected") {
+        for (text, span) in ctx.strings(v, "`protected`").unwrap_or_default() {
+            if let Some(problem) = names::scope_pattern_problem(&text, true) {
+                ctx.error(
+                    &span,
+                    problem,
+                    Some(
+                        "patterns use topic-name characters plus `*` (any run) and `?` (one character)"
+                            .to_string(),
+                    ),
+                );
+                continue;
+            }
+            p.protected.push(ScopePattern::Glob(text));
         }
     }
     if let Some(v) = t.get("delete_undeclared") {

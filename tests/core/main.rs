@@ -15,6 +15,7 @@ macro_rules! snapshot {
 }
 
 mod architecture;
+mod client_properties;
 mod docs;
 mod environments;
 mod help;

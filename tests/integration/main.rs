@@ -17,6 +17,7 @@ mod groups;
 mod import;
 mod partition;
 mod plan;
+mod sealed;
 mod secure;
 mod seed;
 mod support;
