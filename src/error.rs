@@ -41,8 +41,10 @@ pub enum Error {
     },
     #[error("the plan is refused ({0} refusal(s) above); nothing was changed")]
     Refused(usize),
-    #[error("apply failed: {failed} action(s) failed; the report above lists what was done, what failed and what was not attempted. Re-run `topo apply` to converge.")]
-    ApplyFailed { failed: usize },
+    #[error("apply failed: {failed} action(s) failed, {unknown} with an unknown outcome; the report above lists what was done, what failed, what is unknown and what was not attempted. Run `topo plan` to see the cluster as it is now, then `topo apply` to converge.")]
+    ApplyFailed { failed: usize, unknown: usize },
+    #[error("apply interrupted by signal {signal}: no new requests were started; the report above lists what was done, what is unknown and what was not attempted. Run `topo plan` to see the cluster as it is now.")]
+    Interrupted { signal: i32 },
     #[error("apply finished but the cluster does not match the plan:\n{}", .0.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n"))]
     NotConverged(Vec<String>),
     #[error("refusing to apply without confirmation: standard input is not a terminal; review the plan and pass --auto-approve")]
@@ -94,6 +96,8 @@ pub(crate) fn exit_code(result: &Result<Status, Error>) -> i32 {
     match result {
         Ok(Status::Clean) => 0,
         Ok(Status::Changes) => 2,
+        // The shell's convention for a process ended by a signal: 128 + its number.
+        Err(Error::Interrupted { signal }) => 128 + signal,
         Err(_) => 1,
     }
 }

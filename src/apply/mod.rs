@@ -79,6 +79,38 @@ pub(crate) enum Outcome {
     Failed(String),
     /// Not attempted because it depends on a resource whose action failed: why.
     Skipped(String),
+    /// Not started: apply was interrupted before its phase.
+    NotAttempted,
+    /// Sent, but no answer came (a timeout or a lost connection): the broker may or may
+    /// not have carried it out. Only a fresh read (`topo plan`) can tell.
+    Unknown(String),
+}
+
+/// Whether a failure means "no answer came" rather than "the broker said no": timeouts
+/// and transport failures, in librdkafka's and Kafka's words.
+pub fn unanswered(message: &str) -> bool {
+    [
+        "TimedOut",
+        "Timed out",
+        "timed out",
+        "_TIMED_OUT",
+        "Transport",
+        "AllBrokersDown",
+        "all brokers down",
+        "Disconnected",
+        "NetworkException",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
+}
+
+/// A failure as an outcome: unknown when no answer came, failed when the broker refused.
+fn failure(message: String) -> Outcome {
+    if unanswered(&message) {
+        Outcome::Unknown(message)
+    } else {
+        Outcome::Failed(message)
+    }
 }
 
 /// Receives progress as it happens; the shell prints lines or drives a progress bar.
@@ -103,6 +135,14 @@ impl ApplyReport {
             .count()
     }
 
+    /// Actions sent without an answer: their effect is unknown until the cluster is read.
+    pub(crate) fn unknown(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|(_, o)| matches!(o, Outcome::Unknown(_)))
+            .count()
+    }
+
     pub(crate) fn succeeded(&self) -> bool {
         self.results.iter().all(|(_, o)| *o == Outcome::Done)
     }
@@ -110,18 +150,24 @@ impl ApplyReport {
     /// Every result once, grouped by outcome: failed, skipped, done (the
     /// groups a reader acts on first), each in plan order; empty groups are left out.
     pub(crate) fn grouped(&self) -> Vec<(OutcomeKind, Vec<&(Action, Outcome)>)> {
-        [OutcomeKind::Failed, OutcomeKind::Skipped, OutcomeKind::Done]
-            .into_iter()
-            .map(|kind| {
-                let results: Vec<_> = self
-                    .results
-                    .iter()
-                    .filter(|(_, o)| o.kind() == kind)
-                    .collect();
-                (kind, results)
-            })
-            .filter(|(_, results)| !results.is_empty())
-            .collect()
+        [
+            OutcomeKind::Failed,
+            OutcomeKind::Unknown,
+            OutcomeKind::Skipped,
+            OutcomeKind::NotAttempted,
+            OutcomeKind::Done,
+        ]
+        .into_iter()
+        .map(|kind| {
+            let results: Vec<_> = self
+                .results
+                .iter()
+                .filter(|(_, o)| o.kind() == kind)
+                .collect();
+            (kind, results)
+        })
+        .filter(|(_, results)| !results.is_empty())
+        .collect()
     }
 
     /// Distinct resources per category among completed actions, as the plan counts them.
@@ -146,6 +192,8 @@ impl ApplyReport {
 pub(crate) enum OutcomeKind {
     Done,
     Failed,
+    Unknown,
+    NotAttempted,
     Skipped,
 }
 
@@ -155,6 +203,8 @@ impl Outcome {
             Outcome::Done => OutcomeKind::Done,
             Outcome::Failed(_) => OutcomeKind::Failed,
             Outcome::Skipped(_) => OutcomeKind::Skipped,
+            Outcome::NotAttempted => OutcomeKind::NotAttempted,
+            Outcome::Unknown(_) => OutcomeKind::Unknown,
         }
     }
 }
@@ -168,10 +218,23 @@ pub enum ApplyError {
 }
 
 /// Executes the plan's actions in phase order. Refused plans are rejected before any write.
+#[cfg(test)]
 pub(crate) async fn apply<C: ClusterOps, R: Reporter>(
     plan: &Plan,
     cluster: &C,
     reporter: &mut R,
+) -> Result<ApplyReport, ApplyError> {
+    apply_until(plan, cluster, reporter, &|| false).await
+}
+
+/// [`apply`], checking `stop` before each phase: once it answers true (an interrupt), no
+/// new request starts, requests already sent finish (each bounded by the timeout), and
+/// the rest of the plan is reported as not attempted.
+pub(crate) async fn apply_until<C: ClusterOps, R: Reporter>(
+    plan: &Plan,
+    cluster: &C,
+    reporter: &mut R,
+    stop: &dyn Fn() -> bool,
 ) -> Result<ApplyReport, ApplyError> {
     if plan.is_refused() {
         return Err(ApplyError::Refused(plan.refused.len()));
@@ -187,6 +250,13 @@ pub(crate) async fn apply<C: ClusterOps, R: Reporter>(
     // Resources whose action failed, with what failed, for the actions depending on them.
     let mut failed: BTreeMap<&crate::plan::Resource, &'static str> = BTreeMap::new();
     for phase in phases {
+        if stop() {
+            for a in plan.actions.iter().filter(|a| a.phase == phase) {
+                reporter.action_finished(a, &Outcome::NotAttempted);
+                report.results.push((a.clone(), Outcome::NotAttempted));
+            }
+            continue;
+        }
         let mut actions: Vec<&Action> = Vec::new();
         for a in plan.actions.iter().filter(|a| a.phase == phase) {
             match blocked_by(a, &failed) {
@@ -205,7 +275,7 @@ pub(crate) async fn apply<C: ClusterOps, R: Reporter>(
         let outcomes = run_phase(phase, &actions, cluster, reporter).await;
         for (a, o) in actions.into_iter().zip(outcomes) {
             let o = explain_denial(a, o);
-            if matches!(o, Outcome::Failed(_)) {
+            if matches!(o, Outcome::Failed(_) | Outcome::Unknown(_)) {
                 failed.insert(&a.resource, a.label());
             }
             reporter.action_finished(a, &o);
@@ -274,14 +344,14 @@ fn explain_denial(action: &Action, outcome: Outcome) -> Outcome {
 /// Maps per-item broker results back onto the phase's actions by resource name.
 fn by_name(actions: &[&Action], results: Result<ItemResults, String>) -> Vec<Outcome> {
     match results {
-        Err(e) => actions.iter().map(|_| Outcome::Failed(e.clone())).collect(),
+        Err(e) => actions.iter().map(|_| failure(e.clone())).collect(),
         Ok(items) => {
             let map: BTreeMap<String, Result<(), String>> = items.into_iter().collect();
             actions
                 .iter()
                 .map(|a| match map.get(&a.resource.name) {
                     Some(Ok(())) => Outcome::Done,
-                    Some(Err(e)) => Outcome::Failed(e.clone()),
+                    Some(Err(e)) => failure(e.clone()),
                     None => {
                         Outcome::Failed("the broker returned no result for this resource".into())
                     }
@@ -420,7 +490,7 @@ async fn run_phase<C: ClusterOps, R: Reporter>(
                 Op::CommitGroupOffsets { policy, topics } => {
                     match cluster.commit_start_offsets(&a.resource.name, *policy, topics) {
                         Ok(()) => Outcome::Done,
-                        Err(e) => Outcome::Failed(e),
+                        Err(e) => failure(e),
                     }
                 }
                 _ => Outcome::Failed("unexpected operation in the group phase".into()),
@@ -1035,6 +1105,40 @@ mod tests {
             *fake.calls.borrow(),
             ["create seen,slow", "wait seen,slow", "configs 1"]
         );
+    }
+
+    #[test]
+    fn unanswered_requests_are_unknown_not_failed() {
+        assert!(unanswered(
+            "CreateTopics failed: Local: Timed out (OperationTimedOut)"
+        ));
+        assert!(unanswered("RequestTimedOut (Broker: Request timed out)"));
+        assert!(!unanswered(
+            "InvalidReplicationFactor (Broker: Invalid replication factor)"
+        ));
+        assert_eq!(
+            by_name(&[&create("a")], Err("Local: Timed out".into())),
+            [Outcome::Unknown("Local: Timed out".into())]
+        );
+    }
+
+    #[test]
+    fn a_stop_between_phases_starts_no_new_request() {
+        let p = plan(vec![create("a"), configs("b")]);
+        let fake = FakeCluster::default();
+        let calls = std::cell::Cell::new(0);
+        let stop = || {
+            calls.set(calls.get() + 1);
+            calls.get() > 1
+        };
+        let report = block_on(apply_until(&p, &fake, &mut Quiet, &stop)).expect("not refused");
+        let outcomes: Vec<&Outcome> = report.results.iter().map(|(_, o)| o).collect();
+        assert_eq!(outcomes, [&Outcome::Done, &Outcome::NotAttempted]);
+        assert!(fake
+            .calls
+            .borrow()
+            .iter()
+            .all(|c| !c.starts_with("configs")));
     }
 
     #[test]

@@ -196,6 +196,11 @@ fn outcome_line(action: &Action, outcome: &Outcome) -> String {
         Outcome::Done => format!("  ✓ {} {what}: done", action.resource),
         Outcome::Failed(e) => format!("  ✗ {} {what}: failed: {e}", action.resource),
         Outcome::Skipped(why) => format!("  · {} {what}: {why}", action.resource),
+        Outcome::NotAttempted => format!("  · {} {what}: not attempted", action.resource),
+        Outcome::Unknown(e) => format!(
+            "  ? {} {what}: outcome unknown: sent, but no answer came ({e}); run `topo plan` to see whether it took effect",
+            action.resource
+        ),
     }
 }
 
@@ -236,6 +241,43 @@ fn phase_name(phase: crate::plan::Phase) -> &'static str {
     }
 }
 
+/// SIGINT / SIGTERM while apply writes: recorded, not fatal.
+struct Interrupt {
+    received: std::sync::Arc<std::sync::atomic::AtomicI32>,
+}
+
+impl Interrupt {
+    fn install() -> Interrupt {
+        let received = std::sync::Arc::new(std::sync::atomic::AtomicI32::new(0));
+        use tokio::signal::unix::{signal, SignalKind};
+        for (kind, number) in [
+            (SignalKind::interrupt(), libc::SIGINT),
+            (SignalKind::terminate(), libc::SIGTERM),
+        ] {
+            // Without a handler the default (exit at once, no report) stays in force.
+            if let Ok(mut stream) = signal(kind) {
+                let received = received.clone();
+                tokio::spawn(async move {
+                    if stream.recv().await.is_some() {
+                        received.store(number, std::sync::atomic::Ordering::SeqCst);
+                        eprintln!(
+                            "\nInterrupted: no new requests; waiting for the ones in flight..."
+                        );
+                    }
+                });
+            }
+        }
+        Interrupt { received }
+    }
+
+    fn received(&self) -> Option<i32> {
+        match self.received.load(std::sync::atomic::Ordering::SeqCst) {
+            0 => None,
+            n => Some(n),
+        }
+    }
+}
+
 /// The apply report: counts first, then every result once, grouped by outcome.
 fn print_report(report: &apply::ApplyReport) {
     let groups = report.grouped();
@@ -250,16 +292,27 @@ fn print_report(report: &apply::ApplyReport) {
         let mut counts = vec![
             format!("{} done", count(K::Done)),
             format!("{} failed", count(K::Failed)),
+            format!("{} unknown", count(K::Unknown)),
         ];
         if count(K::Skipped) > 0 {
             counts.push(format!("{} skipped", count(K::Skipped)));
         }
-        eprintln!("\nApply failed: {}.", counts.join(", "));
+        if count(K::NotAttempted) > 0 {
+            counts.push(format!("{} not attempted", count(K::NotAttempted)));
+        }
+        let verdict = if count(K::Failed) + count(K::Unknown) > 0 {
+            "Apply failed"
+        } else {
+            "Apply stopped"
+        };
+        eprintln!("\n{verdict}: {}.", counts.join(", "));
     }
     for (kind, results) in &groups {
         if !report.succeeded() {
             let title = match kind {
                 K::Failed => "Failed",
+                K::NotAttempted => "Not attempted (interrupted)",
+                K::Unknown => "Outcome unknown (no answer; `topo plan` shows what happened)",
                 K::Skipped => "Skipped (depend on a failed action)",
                 K::Done => "Done",
             };
@@ -279,14 +332,21 @@ async fn execute(conn: &Connection, plan: &Plan) -> Result<Status, Error> {
         conn.bootstrap()
     );
     let mut reporter = TerminalReporter::new(plan.actions.len());
-    let report = apply::apply(plan, conn, &mut reporter).await?;
+    // From here an interrupt does not kill the process: no new request starts, those in
+    // flight finish (each bounded by the timeout), and the report says what happened.
+    let interrupt = Interrupt::install();
+    let stop = || interrupt.received().is_some();
+    let report = apply::apply_until(plan, conn, &mut reporter, &stop).await?;
     if let Some(bar) = &reporter.bar {
         bar.finish_and_clear();
     }
     print_report(&report);
-    let failed = report.failed();
-    if failed > 0 {
-        return Err(Error::ApplyFailed { failed });
+    let (failed, unknown) = (report.failed(), report.unknown());
+    if let Some(signal) = interrupt.received() {
+        return Err(Error::Interrupted { signal });
+    }
+    if failed + unknown > 0 {
+        return Err(Error::ApplyFailed { failed, unknown });
     }
     // Prove convergence from a fresh read rather than trusting the broker's acks. Brokers
     // apply metadata changes asynchronously (deletes, new partitions, config updates reach
