@@ -292,8 +292,10 @@ fn print_report(report: &apply::ApplyReport) {
         let mut counts = vec![
             format!("{} done", count(K::Done)),
             format!("{} failed", count(K::Failed)),
-            format!("{} unknown", count(K::Unknown)),
         ];
+        if count(K::Unknown) > 0 {
+            counts.push(format!("{} unknown", count(K::Unknown)));
+        }
         if count(K::Skipped) > 0 {
             counts.push(format!("{} skipped", count(K::Skipped)));
         }
