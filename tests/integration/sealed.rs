@@ -132,6 +132,8 @@ fn an_added_delete_is_refused() {
 
 #[test]
 fn a_delete_of_an_internal_topic_is_refused() {
+    // Not every Kafka-compatible broker has the topic: whatever it had, it keeps.
+    let before = partitions("__consumer_offsets");
     let topic = unique("sealed-internal");
     let ws = Workspace::new(&topology(&topic, 1, "7d"));
     let mut plan = save(&ws);
@@ -150,7 +152,7 @@ fn a_delete_of_an_internal_topic_is_refused() {
         &run,
         "topic \"__consumer_offsets\": the saved plan would delete",
     );
-    assert!(partitions("__consumer_offsets").is_some());
+    assert_eq!(partitions("__consumer_offsets"), before);
     assert_eq!(partitions(&topic), None);
 }
 

@@ -138,6 +138,8 @@ fn apply_output_snapshot() {
             (r"\[BOOTSTRAP\] · [^·]+ · ", "[BOOTSTRAP] · [BROKER] · "),
             (r"Fingerprint [0-9a-f]{32}", "Fingerprint [MD5]"),
             (r"  (no authorizer|ACLs not read): [^\n]*", "  [ACLS NOT PLANNED]"),
+            // Each broker the suite starts has a cluster id of its own.
+            (r"to cluster \S+ at", "to cluster [CLUSTER_ID] at"),
         ],
     }, {
         insta::assert_snapshot!("apply-seed", text);
