@@ -33,7 +33,7 @@
 //!   read as plain integers, never as rdkafka-sys's Rust enum, so a code newer
 //!   than the bindings cannot produce an invalid enum value.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
@@ -242,6 +242,138 @@ pub(crate) fn incremental_alter_topic_configs(
     })?;
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+/// CreateTopics with the broker's own message in every failed item (rdkafka's safe call
+/// keeps only the code, and the message is what names the offending key or value).
+///
+/// `topics` holds `(name, partitions, replication factor, config overrides)`; returns one
+/// result per topic, sorted by name.
+pub(crate) fn create_topics(
+    admin: &AdminClient<DefaultClientContext>,
+    topics: &[(String, i32, i16, BTreeMap<String, String>)],
+    validate_only: bool,
+    timeout: Duration,
+) -> Result<Vec<TopicOutcome>, FfiError> {
+    const OP: &str = "CreateTopics";
+    if topics.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut requests = Vec::with_capacity(topics.len());
+    for (name, partitions, rf, config) in topics {
+        let name_c = c_string(OP, "topic", name)?;
+        let mut errbuf = ErrBuf::new();
+        // SAFETY: `name_c` is a valid NUL-terminated string and `errbuf` a writable buffer
+        // of the given length, both alive for the call; librdkafka copies the name.
+        let raw_topic = unsafe {
+            rd::rd_kafka_NewTopic_new(
+                name_c.as_ptr(),
+                *partitions,
+                c_int::from(*rf),
+                errbuf.as_mut_ptr(),
+                errbuf.len(),
+            )
+        };
+        let topic = NewTopic::from_raw(raw_topic)
+            .ok_or_else(|| invalid(OP, format!("{name}: {}", errbuf.message())))?;
+        for (key, value) in config {
+            let key_c = c_string(OP, "config key", key)?;
+            let value_c = c_string(OP, "config value", value)?;
+            // SAFETY: `topic` is live and exclusively ours; key and value are valid
+            // NUL-terminated strings that librdkafka copies.
+            let err = unsafe {
+                rd::rd_kafka_NewTopic_set_config(topic.as_ptr(), key_c.as_ptr(), value_c.as_ptr())
+            };
+            if err != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+                return Err(invalid(OP, format!("{name}: cannot set {key}")));
+            }
+        }
+        requests.push(topic);
+    }
+    // SAFETY: the API, the event type and both accessors all belong to CreateTopics.
+    let call = unsafe {
+        AdminCall::new(
+            OP,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_CREATETOPICS,
+            rd::RD_KAFKA_EVENT_CREATETOPICS_RESULT,
+            rd::rd_kafka_event_CreateTopics_result,
+            rd::rd_kafka_CreateTopics_result_topics,
+        )
+    };
+    let request = Array::objects(rd::rd_kafka_CreateTopics, &requests);
+    let mut out = call.call(admin, timeout, validate_only, request, topic_result)?;
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// CreatePartitions with the broker's own message in every failed item. `topics` holds
+/// `(name, new total partition count)`; returns one result per topic, sorted by name.
+pub(crate) fn create_partitions(
+    admin: &AdminClient<DefaultClientContext>,
+    topics: &[(String, i32)],
+    validate_only: bool,
+    timeout: Duration,
+) -> Result<Vec<TopicOutcome>, FfiError> {
+    const OP: &str = "CreatePartitions";
+    if topics.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut requests = Vec::with_capacity(topics.len());
+    for (name, total) in topics {
+        let total = usize::try_from(*total)
+            .map_err(|_| invalid(OP, format!("{name}: negative partition count {total}")))?;
+        let name_c = c_string(OP, "topic", name)?;
+        let mut errbuf = ErrBuf::new();
+        // SAFETY: `name_c` is a valid NUL-terminated string and `errbuf` a writable buffer
+        // of the given length, both alive for the call; librdkafka copies the name.
+        let raw_parts = unsafe {
+            rd::rd_kafka_NewPartitions_new(
+                name_c.as_ptr(),
+                total,
+                errbuf.as_mut_ptr(),
+                errbuf.len(),
+            )
+        };
+        let parts = NewPartitions::from_raw(raw_parts)
+            .ok_or_else(|| invalid(OP, format!("{name}: {}", errbuf.message())))?;
+        requests.push(parts);
+    }
+    // SAFETY: the API, the event type and both accessors all belong to CreatePartitions.
+    let call = unsafe {
+        AdminCall::new(
+            OP,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_CREATEPARTITIONS,
+            rd::RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT,
+            rd::rd_kafka_event_CreatePartitions_result,
+            rd::rd_kafka_CreatePartitions_result_topics,
+        )
+    };
+    let request = Array::objects(rd::rd_kafka_CreatePartitions, &requests);
+    let mut out = call.call(admin, timeout, validate_only, request, topic_result)?;
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// One item of a CreateTopics or CreatePartitions answer: the topic and its outcome, with
+/// the broker's message.
+fn topic_result(item: *const rd::rd_kafka_topic_result_t) -> TopicOutcome {
+    // SAFETY: `item` is a live element of the result array; the strings it returns are
+    // owned by it and copied immediately.
+    let (name, code, message) = unsafe {
+        (
+            owned_string(rd::rd_kafka_topic_result_name(item)),
+            raw::rd_kafka_topic_result_error(item),
+            rd::rd_kafka_topic_result_error_string(item),
+        )
+    };
+    let outcome = if code == NO_ERROR {
+        Ok(())
+    } else {
+        // SAFETY: `message` is NULL or a string owned by the live item.
+        let message = unsafe { owned_string(message) };
+        Err(broker_error(code, message))
+    };
+    (name, outcome)
 }
 
 /// One entry of a topic's DescribeConfigs answer. Sensitive values are never copied.
@@ -1078,12 +1210,16 @@ mod raw {
 
     use rdkafka::bindings::{
         rd_kafka_ConfigEntry_t, rd_kafka_ConfigResource_t, rd_kafka_error_t, rd_kafka_event_t,
+        rd_kafka_topic_result_t,
     };
 
     extern "C" {
         pub(super) fn rd_kafka_event_error(rkev: *mut rd_kafka_event_t) -> c_int;
         pub(super) fn rd_kafka_ConfigResource_error(
             config: *const rd_kafka_ConfigResource_t,
+        ) -> c_int;
+        pub(super) fn rd_kafka_topic_result_error(
+            topicres: *const rd_kafka_topic_result_t,
         ) -> c_int;
         pub(super) fn rd_kafka_ConfigEntry_source(entry: *const rd_kafka_ConfigEntry_t) -> c_int;
         pub(super) fn rd_kafka_error_code(error: *const rd_kafka_error_t) -> c_int;
@@ -1163,6 +1299,20 @@ owned_ptr!(
     rd::rd_kafka_ConfigResource_t,
     rd::rd_kafka_ConfigResource_destroy
 );
+owned_ptr!(
+    /// `rd_kafka_NewTopic_t` request object.
+    NewTopic,
+    rd::rd_kafka_NewTopic_t,
+    rd::rd_kafka_NewTopic_destroy
+);
+
+owned_ptr!(
+    /// `rd_kafka_NewPartitions_t` request object.
+    NewPartitions,
+    rd::rd_kafka_NewPartitions_t,
+    rd::rd_kafka_NewPartitions_destroy
+);
+
 owned_ptr!(
     /// `rd_kafka_topic_partition_list_t` built for a request.
     PartitionList,

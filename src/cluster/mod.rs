@@ -15,7 +15,7 @@ mod security;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewPartitions, NewTopic, TopicReplication};
+use rdkafka::admin::{AdminClient, AdminOptions};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::metadata::Metadata;
@@ -702,12 +702,14 @@ impl Connection {
         let logs = |(_, partitions, rf, _): &(String, i32, i16, ConfigMap)| {
             usize::try_from(*partitions).unwrap_or(0) * usize::try_from(*rf).unwrap_or(1).max(1)
         };
-        let opts = self.opts(validate_only);
         if validate_only {
             let batches = record_batches(topics, records);
-            let requests: Vec<Vec<NewTopic<'_>>> = batches.iter().map(|b| new_topics(b)).collect();
-            let send = |i: usize| self.admin.create_topics(&requests[i], &opts);
-            return windowed("CreateTopics", &batches, |t| &t.0, send).await;
+            // The wrapper blocks until its answer: requests go out from `WRITES_IN_FLIGHT`
+            // threads, as the async writes keep that many in flight.
+            let answers = tokio::task::block_in_place(|| {
+                in_parallel(&batches, |b| self.ffi_create_topics(b, true))
+            })?;
+            return merge_batches(&batches, |t| &t.0, answers);
         }
         let mut batches: Vec<&[(String, i32, i16, ConfigMap)]> = Vec::new();
         let mut answers = Vec::new();
@@ -722,15 +724,7 @@ impl Connection {
             let batch = &rest[..len];
             start += len;
             batches.push(batch);
-            let answer = self
-                .admin
-                .create_topics(&new_topics(batch), &opts)
-                .await
-                .map(item_results)
-                .map_err(|e| ClusterError::Request {
-                    op: "CreateTopics",
-                    reason: kerr(e),
-                });
+            let answer = tokio::task::block_in_place(|| self.ffi_create_topics(batch, false));
             let created: BTreeMap<String, i32> = match &answer {
                 Ok(results) => results
                     .iter()
@@ -790,23 +784,28 @@ impl Connection {
     ) -> Result<ItemResults, ClusterError> {
         // A record per new partition; the new total bounds the new ones.
         let batches = record_batches(topics, |(_, to)| usize::try_from(*to).unwrap_or(0));
-        let requests: Vec<Vec<NewPartitions<'_>>> = batches
-            .iter()
-            .map(|batch| {
-                batch
-                    .iter()
-                    .map(|(name, to)| NewPartitions::new(name, usize::try_from(*to).unwrap_or(0)))
-                    .collect()
-            })
-            .collect();
-        let opts = self.opts(validate_only);
-        windowed(
-            "CreatePartitions",
-            &batches,
-            |t| &t.0,
-            |i| self.admin.create_partitions(&requests[i], &opts),
-        )
-        .await
+        let timeout = self.settings.timeout;
+        let send = |batch: &[(String, i32)]| {
+            ffi::create_partitions(&self.admin, batch, validate_only, timeout)
+                .map(broker_results)
+                .map_err(|e| request("CreatePartitions", e))
+        };
+        // The wrapper blocks until its answer: requests go out from `WRITES_IN_FLIGHT`
+        // threads, as the async writes keep that many in flight.
+        let answers = tokio::task::block_in_place(|| in_parallel(&batches, |b| send(b)))?;
+        merge_batches(&batches, |t| &t.0, answers)
+    }
+
+    /// One CreateTopics request through the wrapper, which keeps the broker's message
+    /// (the safe call keeps only the code).
+    fn ffi_create_topics(
+        &self,
+        batch: &[(String, i32, i16, ConfigMap)],
+        validate_only: bool,
+    ) -> Result<ItemResults, ClusterError> {
+        ffi::create_topics(&self.admin, batch, validate_only, self.settings.timeout)
+            .map(broker_results)
+            .map_err(|e| request("CreateTopics", e))
     }
 
     /// IncrementalAlterConfigs (SET and DELETE per key), in as few requests as the
@@ -832,12 +831,7 @@ impl Connection {
                 })
                 .collect();
             ffi::incremental_alter_topic_configs(&self.admin, &ops, validate_only, timeout)
-                .map(|results| {
-                    results
-                        .into_iter()
-                        .map(|(t, r)| (t, r.map_err(|e| e.to_string())))
-                        .collect()
-                })
+                .map(broker_results)
                 .map_err(|e| request("IncrementalAlterConfigs", e))
         };
         // The wrapper blocks until its answer: requests go out from `WRITES_IN_FLIGHT`
@@ -1113,19 +1107,6 @@ fn joined<T>(answer: std::thread::Result<T>) -> Result<T, ClusterError> {
     })
 }
 
-/// The request entries of a CreateTopics batch.
-fn new_topics(batch: &[(String, i32, i16, ConfigMap)]) -> Vec<NewTopic<'_>> {
-    batch
-        .iter()
-        .map(|(name, partitions, rf, config)| {
-            config.iter().fold(
-                NewTopic::new(name, *partitions, TopicReplication::Fixed(i32::from(*rf))),
-                |t, (k, v)| t.set(k, v),
-            )
-        })
-        .collect()
-}
-
 /// Group-coordinator errors that mean "ask again shortly".
 fn coordinator_settling(code: &str) -> bool {
     matches!(
@@ -1147,6 +1128,14 @@ fn leadership_settling(code: &str) -> bool {
             | "UnknownLeaderEpoch"
             | "OffsetNotAvailable"
     )
+}
+
+/// Per-topic outcomes of a wrapper call, each failure with the broker's message and code.
+fn broker_results(results: Vec<ffi::TopicOutcome>) -> ItemResults {
+    results
+        .into_iter()
+        .map(|(t, r)| (t, r.map_err(|e| e.to_string())))
+        .collect()
 }
 
 fn request(op: &'static str, e: ffi::FfiError) -> ClusterError {

@@ -98,6 +98,8 @@ fn a_failed_create_skips_only_what_depends_on_it_and_rerun_converges() {
         "{run:?}"
     );
     assert!(run.stderr.contains("InvalidReplicationFactor"), "{run:?}");
+    // The broker's own words, not only the code: Kafka says which factor it cannot reach.
+    assert!(run.stderr.contains("replication factor of 3"), "{run:?}");
     assert!(
         run.stderr.contains(&format!(
             "group \"{prefix}-on-bad\" commit start offsets: skipped: depends on topic \"{bad}\", whose create failed"
