@@ -231,14 +231,8 @@ pub(crate) fn incremental_alter_topic_configs(
                 rd::rd_kafka_ConfigResource_error_string(resource),
             )
         };
-        let outcome = if code == NO_ERROR {
-            Ok(())
-        } else {
-            // SAFETY: `message` is NULL or a string owned by the live resource.
-            let message = unsafe { owned_string(message) };
-            Err(broker_error(code, message))
-        };
-        (name, outcome)
+        // SAFETY: `message` is NULL or a string owned by the live resource.
+        (name, unsafe { item_outcome(code, message) })
     })?;
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
@@ -366,14 +360,22 @@ fn topic_result(item: *const rd::rd_kafka_topic_result_t) -> TopicOutcome {
             rd::rd_kafka_topic_result_error_string(item),
         )
     };
-    let outcome = if code == NO_ERROR {
+    // SAFETY: `message` is NULL or a string owned by the live item.
+    (name, unsafe { item_outcome(code, message) })
+}
+
+/// The outcome of one item of an admin answer from its error code and message; the
+/// message is read only when the item failed.
+///
+/// # Safety
+/// `message` must be NULL or a NUL-terminated string that outlives the call.
+unsafe fn item_outcome(code: c_int, message: *const c_char) -> Result<(), BrokerError> {
+    if code == NO_ERROR {
         Ok(())
     } else {
-        // SAFETY: `message` is NULL or a string owned by the live item.
-        let message = unsafe { owned_string(message) };
-        Err(broker_error(code, message))
-    };
-    (name, outcome)
+        // SAFETY: the caller vouches for `message`.
+        Err(broker_error(code, unsafe { owned_string(message) }))
+    }
 }
 
 /// One entry of a topic's DescribeConfigs answer. Sensitive values are never copied.
