@@ -11,7 +11,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// with the live cluster and shows a plan; `topo apply` carries the plan out.
 ///
 /// Exit codes: 0 success (and, with --detailed-exitcode, no changes), 1 error or refusal,
-/// 2 changes or drift present (only with --detailed-exitcode).
+/// 2 changes or drift present (only with --detailed-exitcode), 130 or 143 when an apply
+/// was interrupted by SIGINT or SIGTERM (after it reported what it had done).
 #[derive(Debug, Parser)]
 #[command(
     name = "topo",
@@ -179,6 +180,10 @@ pub enum Command {
     Validate {
         #[command(flatten)]
         file: FileArgs,
+        /// Treat a `${VAR}` that is not set as an error. Without it an unset variable is
+        /// reported as not set here, so a checkout without the secrets can still validate.
+        #[arg(long)]
+        strict_env: bool,
     },
     /// Print the JSON Schema of topology.toml (for editor completion).
     Schema,

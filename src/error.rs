@@ -47,6 +47,10 @@ pub enum Error {
     Interrupted { signal: i32 },
     #[error("apply finished but the cluster does not match the plan:\n{}", .0.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n"))]
     NotConverged(Vec<String>),
+    #[error("apply stopped: the cluster changed since the plan was made, so the rest of the plan no longer describes what it would overwrite:\n{}\nNothing was written after that point; the report above lists what was done before. Run `topo plan` to review the cluster as it is now.", .0.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n"))]
+    Moved(Vec<String>),
+    #[error("apply finished, but another writer has changed what it wrote:\n{}\nTwo writers are managing the same resources; run `topo plan` to see the cluster as it is now.", .0.iter().map(|c| format!("  - {c}")).collect::<Vec<_>>().join("\n"))]
+    Overwritten(Vec<String>),
     #[error("refusing to apply without confirmation: standard input is not a terminal; review the plan and pass --auto-approve")]
     NoTerminal,
     #[error("apply cancelled; nothing was changed")]

@@ -13,7 +13,8 @@ pub mod guard;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{AclBinding, ConfigMap, OffsetPolicy};
+use crate::cluster::ReadRequest;
+use crate::model::{AclBinding, ConfigMap, LiveState, OffsetPolicy};
 use crate::plan::{Action, Op, Phase, Plan, ScramCredential};
 
 pub(crate) use crate::cluster::ItemResults;
@@ -48,6 +49,10 @@ pub(crate) trait ClusterOps {
         topics: &BTreeMap<String, i32>,
     ) -> Result<(), String>;
     async fn delete_topics(&self, names: &[String]) -> Result<ItemResults, String>;
+    /// The current state of what `request` names, for the check before each write phase
+    /// that nothing moved since the plan; `None` where the implementation holds no state
+    /// to compare (a fake that does not model it).
+    async fn current(&self, request: &ReadRequest) -> Result<Option<LiveState>, String>;
     /// One result per binding, in order.
     fn create_acls(&self, acls: &[AclBinding]) -> Result<Vec<Result<(), String>>, String>;
     /// One result per binding, in order.
@@ -125,6 +130,9 @@ pub(crate) trait Reporter {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ApplyReport {
     pub results: Vec<(Action, Outcome)>,
+    /// What had moved since the plan when apply stopped before a phase (empty when it
+    /// did not): the later actions are `NotAttempted`.
+    pub moved: Vec<String>,
 }
 
 impl ApplyReport {
@@ -250,7 +258,7 @@ pub(crate) async fn apply_until<C: ClusterOps, R: Reporter>(
     // Resources whose action failed, with what failed, for the actions depending on them.
     let mut failed: BTreeMap<&crate::plan::Resource, &'static str> = BTreeMap::new();
     for phase in phases {
-        if stop() {
+        if !report.moved.is_empty() || stop() {
             for a in plan.actions.iter().filter(|a| a.phase == phase) {
                 reporter.action_finished(a, &Outcome::NotAttempted);
                 report.results.push((a.clone(), Outcome::NotAttempted));
@@ -271,6 +279,14 @@ pub(crate) async fn apply_until<C: ClusterOps, R: Reporter>(
         if actions.is_empty() {
             continue;
         }
+        report.moved = moved_since_plan(cluster, &actions).await;
+        if !report.moved.is_empty() {
+            for a in actions {
+                reporter.action_finished(a, &Outcome::NotAttempted);
+                report.results.push((a.clone(), Outcome::NotAttempted));
+            }
+            continue;
+        }
         reporter.phase_started(phase, actions.len());
         let outcomes = run_phase(phase, &actions, cluster, reporter).await;
         for (a, o) in actions.into_iter().zip(outcomes) {
@@ -283,6 +299,36 @@ pub(crate) async fn apply_until<C: ClusterOps, R: Reporter>(
         }
     }
     Ok(report)
+}
+
+/// Re-reads what a phase is about to write and compares it with what the plan saw
+/// (`diff::moved`). A read that fails counts as moved: nothing can be said about the
+/// state the write would land on.
+async fn moved_since_plan<C: ClusterOps>(cluster: &C, actions: &[&Action]) -> Vec<String> {
+    let checked: Vec<&Action> = actions
+        .iter()
+        .copied()
+        .filter(|a| {
+            matches!(
+                a.op,
+                Op::CreateTopic { .. }
+                    | Op::CreatePartitions { .. }
+                    | Op::AlterConfigs { .. }
+                    | Op::CommitGroupOffsets { .. }
+            )
+        })
+        .collect();
+    if checked.is_empty() {
+        return Vec::new();
+    }
+    match cluster
+        .current(&crate::diff::verify_request(&checked))
+        .await
+    {
+        Ok(Some(live)) => crate::diff::moved(checked, &live),
+        Ok(None) => Vec::new(),
+        Err(e) => vec![format!("could not re-read the cluster before writing: {e}")],
+    }
 }
 
 /// Why `action` cannot run after the failures so far, if it cannot: it acts on a resource
@@ -608,6 +654,12 @@ impl ClusterOps for crate::cluster::Connection {
             .await
             .map_err(|e| e.to_string())
     }
+    async fn current(&self, request: &ReadRequest) -> Result<Option<LiveState>, String> {
+        crate::cluster::Connection::read(self, request)
+            .await
+            .map(Some)
+            .map_err(|e| e.to_string())
+    }
     fn create_acls(&self, acls: &[AclBinding]) -> Result<Vec<Result<(), String>>, String> {
         crate::cluster::Connection::create_acls(self, acls).map_err(|e| e.to_string())
     }
@@ -654,6 +706,8 @@ mod tests {
     #[derive(Default)]
     struct FakeCluster {
         calls: RefCell<Vec<String>>,
+        /// What `current` answers; `None` skips the check.
+        live: Option<LiveState>,
         fail_create: Option<&'static str>,
         /// A topic metadata never shows before the timeout.
         never_visible: Option<&'static str>,
@@ -733,6 +787,12 @@ mod tests {
         async fn delete_topics(&self, names: &[String]) -> Result<ItemResults, String> {
             self.log(format!("delete {}", names.join(",")));
             Ok(Self::ok(names.iter().cloned()))
+        }
+        async fn current(&self, _: &ReadRequest) -> Result<Option<LiveState>, String> {
+            if self.live.is_some() {
+                self.log("read".to_string());
+            }
+            Ok(self.live.clone())
         }
         fn create_acls(&self, acls: &[AclBinding]) -> Result<Vec<Result<(), String>>, String> {
             self.log(format!("grant {}", acls.len()));
@@ -1139,6 +1199,67 @@ mod tests {
             .borrow()
             .iter()
             .all(|c| !c.starts_with("configs")));
+    }
+
+    #[test]
+    fn a_resource_moved_since_the_plan_stops_apply_before_its_phase() {
+        use crate::model::{ConfigSource, LiveConfigEntry, LiveTopic};
+        let mut change = configs("b");
+        change.op = Op::AlterConfigs {
+            set: ConfigMap::from([("retention.ms".to_string(), "1000".to_string())]),
+            delete: BTreeSet::new(),
+        };
+        change.changes = vec![Change {
+            key: "retention.ms".into(),
+            before: Some("5000".into()),
+            after: Some("1000".into()),
+            to_default: false,
+            before_default: false,
+        }];
+        let p = plan(vec![
+            create("a"),
+            change,
+            action(Phase::Deletes, "old", Op::DeleteTopic),
+        ]);
+        // Another writer set b's retention.ms to 9000 after the plan read 5000.
+        let entry = LiveConfigEntry {
+            value: Some("9000".into()),
+            source: ConfigSource::DynamicTopic,
+            read_only: false,
+        };
+        let live = LiveState {
+            topics: BTreeMap::from([(
+                "b".to_string(),
+                LiveTopic {
+                    name: "b".into(),
+                    partitions: 1,
+                    replication_factor: 1,
+                    config: Some(BTreeMap::from([("retention.ms".to_string(), entry)])),
+                },
+            )]),
+            ..LiveState::default()
+        };
+        let fake = FakeCluster {
+            live: Some(live),
+            ..FakeCluster::default()
+        };
+        let report = block_on(apply(&p, &fake, &mut Quiet)).expect("not refused");
+        assert_eq!(
+            report.moved,
+            ["topic \"b\": retention.ms is 9000 now; the plan expected 5000"]
+        );
+        let outcomes: Vec<&Outcome> = report.results.iter().map(|(_, o)| o).collect();
+        assert_eq!(
+            outcomes,
+            [
+                &Outcome::Done,
+                &Outcome::NotAttempted,
+                &Outcome::NotAttempted
+            ]
+        );
+        // Read before the create (a absent: as planned), write it, read before the configs,
+        // and write nothing after.
+        assert_eq!(*fake.calls.borrow(), ["read", "create a", "wait a", "read"]);
     }
 
     #[test]

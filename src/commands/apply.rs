@@ -347,6 +347,9 @@ async fn execute(conn: &Connection, plan: &Plan) -> Result<Status, Error> {
     if let Some(signal) = interrupt.received() {
         return Err(Error::Interrupted { signal });
     }
+    if !report.moved.is_empty() {
+        return Err(Error::Moved(report.moved));
+    }
     if failed + unknown > 0 {
         return Err(Error::ApplyFailed { failed, unknown });
     }
@@ -363,6 +366,12 @@ async fn execute(conn: &Connection, plan: &Plan) -> Result<Status, Error> {
         let problems = diff::verify(report.results.iter().map(|(a, _)| a), &live);
         if problems.is_empty() {
             break;
+        }
+        // A third value is another writer's, not a change still propagating: waiting
+        // would only delay saying so.
+        let overwritten = diff::overwritten(done.iter().copied(), &live);
+        if !overwritten.is_empty() {
+            return Err(Error::Overwritten(overwritten));
         }
         if stall.stalled(done.len().saturating_sub(problems.len()), 0) {
             return Err(Error::NotConverged(problems));

@@ -36,7 +36,7 @@ pub fn execute(command: Command) -> i32 {
 /// Runs one parsed command to its end.
 fn run(command: Command) -> Result<Status, Error> {
     match command {
-        Command::Validate { file } => validate::run(&file),
+        Command::Validate { file, strict_env } => validate::run(&file, strict_env),
         Command::Schema => schema::run(),
         Command::Show { plan, format } => show::run(&plan, format),
         Command::Completions { shell } => completions::run(shell),

@@ -142,12 +142,15 @@ fn live_count(
     let desired = topology::load(file)?.desired;
     let declared = desired.topics.get(topic);
     let conn = Connection::connect(session::settings(Some(&desired), cluster))?;
-    let live = conn.topic_partitions()?;
+    let live = conn.topic_partitions();
+    let bootstrap = conn.bootstrap().to_string();
+    // One read is all this command asks; the process ends soon after (see `leave`).
+    conn.leave();
+    let live = live?;
     let Some(&n) = live.get(topic) else {
         return Err(Error::Usage(format!(
-            "topic \"{topic}\" does not exist on the cluster at {}; create it with \
-             `topo apply`, or pass --partitions N instead of --topic",
-            conn.bootstrap()
+            "topic \"{topic}\" does not exist on the cluster at {bootstrap}; create it with \
+             `topo apply`, or pass --partitions N instead of --topic"
         )));
     };
     if declared.is_none() {

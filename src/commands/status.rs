@@ -18,8 +18,15 @@ pub(super) async fn run(file: &FileArgs, cluster: &ClusterArgs) -> Result<Status
         find_unmanaged_groups: true,
         ..session::read_request(&desired, &scope)
     };
-    let live = conn.read(&request).await?;
-    let positions = conn.log_positions(&counted_partitions(&desired, &live))?;
+    let live = conn.read(&request).await;
+    let positions = live
+        .as_ref()
+        .ok()
+        .map(|live| conn.log_positions(&counted_partitions(&desired, live)));
+    // Both reads are done; the process ends soon after (see `leave`).
+    conn.leave();
+    let live = live?;
+    let positions = positions.transpose()?.unwrap_or_default();
     output::write(&render_status(
         &desired,
         &live,

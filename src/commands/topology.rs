@@ -148,16 +148,31 @@ pub(super) fn load_env(file: &FileArgs, env: Option<&str>) -> Result<Topology, E
     })
 }
 
+/// Checks the topology in one environment, as [`validate`] does for all.
+pub(super) fn validate_env(
+    file: &FileArgs,
+    env: &str,
+    strict_env: bool,
+) -> Result<DesiredState, Error> {
+    let texts = read_all(&paths(&file.file)?)?;
+    let loaded = spec::validate_one(&sources(&texts), &process_env, env, strict_env)?;
+    for w in &loaded.warnings {
+        eprintln!("{w}");
+    }
+    Ok(loaded.desired)
+}
+
 /// Every environment the files declare, sorted; empty when they declare none.
 pub(super) fn environments(file: &FileArgs) -> Result<Vec<String>, Error> {
     let texts = read_all(&paths(&file.file)?)?;
     Ok(spec::environment_names(&sources(&texts), &process_env))
 }
 
-/// Checks the topology in every environment; warnings are printed.
-pub(super) fn validate(file: &FileArgs) -> Result<spec::Validated, Error> {
+/// Checks the topology in every environment; warnings (an unset `${VAR}` among them, unless
+/// `strict_env`) are printed.
+pub(super) fn validate(file: &FileArgs, strict_env: bool) -> Result<spec::Validated, Error> {
     let texts = read_all(&paths(&file.file)?)?;
-    let validated = spec::validate_all(&sources(&texts), &process_env)?;
+    let validated = spec::validate_all(&sources(&texts), &process_env, strict_env)?;
     for w in &validated.warnings {
         eprintln!("{w}");
     }

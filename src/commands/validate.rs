@@ -31,18 +31,15 @@ fn print_notes<'a>(desired: impl IntoIterator<Item = &'a DesiredState>) {
     }
 }
 
-pub(super) fn run(file: &FileArgs) -> Result<Status, Error> {
+pub(super) fn run(file: &FileArgs, strict_env: bool) -> Result<Status, Error> {
     let name = topology::display_name(&file.file);
     if let Some(env) = file.env.as_deref().filter(|e| *e != topology::ALL) {
-        let loaded = topology::load_env(file, Some(env))?;
-        print_notes([&loaded.desired]);
-        output::write(&format!(
-            "{name}: valid in {env} ({})\n",
-            counts(&loaded.desired)
-        ))?;
+        let desired = topology::validate_env(file, env, strict_env)?;
+        print_notes([&desired]);
+        output::write(&format!("{name}: valid in {env} ({})\n", counts(&desired)))?;
         return Ok(Status::Clean);
     }
-    let validated = topology::validate(file)?;
+    let validated = topology::validate(file, strict_env)?;
     print_notes(validated.environments.iter().map(|(_, d)| d));
     let text = match validated.environments.as_slice() {
         [(None, desired)] => format!("{name}: valid ({})\n", counts(desired)),

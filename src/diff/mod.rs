@@ -11,7 +11,7 @@ mod users;
 mod verify;
 
 pub(crate) use topics::values_equal;
-pub(crate) use verify::{verify, verify_request};
+pub(crate) use verify::{moved, overwritten, verify, verify_request};
 
 use std::collections::BTreeMap;
 

@@ -173,3 +173,248 @@ fn check_set(
         })
         .collect()
 }
+
+/// What a change expected to find (`before`) and leaves (`after`), by key, for an action
+/// that writes topic configs.
+fn config_changes(action: &Action) -> impl Iterator<Item = &crate::plan::Change> {
+    let keys: BTreeSet<&str> = match &action.op {
+        Op::AlterConfigs { set, delete } => set
+            .keys()
+            .map(String::as_str)
+            .chain(delete.iter().map(String::as_str))
+            .collect(),
+        _ => BTreeSet::new(),
+    };
+    action
+        .changes
+        .iter()
+        .filter(move |c| keys.contains(c.key.as_str()))
+}
+
+/// The live value of `key` on `topic`, and whether it is set on the topic itself.
+fn live_value<'l>(topic: &'l crate::model::LiveTopic, key: &str) -> (Option<&'l str>, bool) {
+    match topic.config.as_ref().and_then(|c| c.get(key)) {
+        Some(e) => (e.value.as_deref(), e.source == ConfigSource::DynamicTopic),
+        None => (None, false),
+    }
+}
+
+fn same(live: Option<&str>, want: Option<&str>) -> bool {
+    match (live, want) {
+        (Some(l), Some(w)) => values_equal(l, w),
+        _ => false,
+    }
+}
+
+/// Resources a write phase is about to touch that moved since the plan was made: another
+/// writer created the topic, changed the setting, added partitions or committed the group's
+/// offsets in between. Writing anyway would overwrite a decision nobody reviewed, so apply
+/// stops before the phase (optimistic concurrency: the plan's `before` values are the
+/// version it expects). A setting already at its planned value is not "moved": writing it again is a
+/// no-op.
+pub(crate) fn moved<'a>(
+    actions: impl IntoIterator<Item = &'a Action>,
+    live: &LiveState,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for action in actions {
+        let name = &action.resource.name;
+        let topic = live.topics.get(name);
+        match &action.op {
+            // Even an identical topic: the plan's create would fail on it, and the
+            // configs it holds were set by someone else.
+            Op::CreateTopic { .. } => {
+                if let Some(t) = topic {
+                    out.push(format!(
+                        "topic \"{name}\" exists now ({} partitions); the plan expected to create it",
+                        t.partitions
+                    ));
+                }
+            }
+            Op::CreatePartitions { from, to } => match topic {
+                None => out.push(format!("topic \"{name}\" no longer exists")),
+                Some(t) if t.partitions == *from || t.partitions == *to => {}
+                Some(t) => out.push(format!(
+                    "topic \"{name}\" has {} partitions now; the plan expected {from} \
+                     (going to {to})",
+                    t.partitions
+                )),
+            },
+            Op::AlterConfigs { .. } => match topic {
+                None => out.push(format!("topic \"{name}\" no longer exists")),
+                // Configs not read (a broker that does not report them): nothing to compare.
+                Some(t) if t.config.is_none() => {}
+                Some(t) => {
+                    for c in config_changes(action) {
+                        let (value, on_topic) = live_value(t, &c.key);
+                        let as_planned = if c.before_default || c.before.is_none() {
+                            !on_topic || same(value, c.before.as_deref())
+                        } else {
+                            on_topic && same(value, c.before.as_deref())
+                        };
+                        let already = if c.to_default {
+                            !on_topic
+                        } else {
+                            same(value, c.after.as_deref())
+                        };
+                        if !as_planned && !already {
+                            out.push(format!(
+                                "topic \"{name}\": {} is {} now; the plan expected {}",
+                                c.key,
+                                shown(value, on_topic),
+                                c.before.as_deref().unwrap_or("it unset")
+                            ));
+                        }
+                    }
+                }
+            },
+            Op::CommitGroupOffsets { .. } => {
+                if let Some(g) = live.groups.get(name) {
+                    if g.has_commits() || g.members > 0 {
+                        out.push(format!(
+                            "group \"{name}\" has members or committed offsets now; the plan \
+                             expected it not to exist yet"
+                        ));
+                    }
+                }
+            }
+            Op::DeleteTopic
+            | Op::CreateAcls { .. }
+            | Op::DeleteAcls { .. }
+            | Op::SetScramCredentials { .. } => {}
+        }
+    }
+    out
+}
+
+fn shown(value: Option<&str>, on_topic: bool) -> String {
+    match (value, on_topic) {
+        (Some(v), true) => v.to_string(),
+        (Some(v), false) => format!("{v} (not set on the topic)"),
+        (None, _) => "not reported".to_string(),
+    }
+}
+
+/// Settings apply wrote that the cluster now holds with a third value, neither the plan's
+/// `before` nor its `after`: another writer changed them after this apply did. Unlike a
+/// change still propagating (the old value lingers), this will not converge by waiting.
+pub(crate) fn overwritten<'a>(
+    done: impl IntoIterator<Item = &'a Action>,
+    live: &LiveState,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for action in done {
+        let name = &action.resource.name;
+        let Some(t) = live.topics.get(name).filter(|t| t.config.is_some()) else {
+            continue;
+        };
+        for c in config_changes(action).filter(|c| !c.to_default) {
+            let (value, on_topic) = live_value(t, &c.key);
+            if value.is_some()
+                && !same(value, c.after.as_deref())
+                && !same(value, c.before.as_deref())
+            {
+                out.push(format!(
+                    "topic \"{name}\": {} was set to {} by this apply, and is {} now: \
+                     another writer changed it since",
+                    c.key,
+                    c.after.as_deref().unwrap_or_default(),
+                    shown(value, on_topic)
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::{LiveConfigEntry, LiveTopic};
+    use crate::plan::{Change, Phase, Resource};
+
+    fn retention_change(before: &str, after: &str) -> Action {
+        Action {
+            phase: Phase::Configs,
+            resource: Resource::topic("t"),
+            op: Op::AlterConfigs {
+                set: BTreeMap::from([("retention.ms".to_string(), after.to_string())]),
+                delete: BTreeSet::new(),
+            },
+            changes: vec![Change {
+                key: "retention.ms".into(),
+                before: Some(before.into()),
+                after: Some(after.into()),
+                to_default: false,
+                before_default: false,
+            }],
+            risks: Vec::new(),
+            note: None,
+        }
+    }
+
+    fn live_retention(value: &str) -> LiveState {
+        let entry = LiveConfigEntry {
+            value: Some(value.into()),
+            source: ConfigSource::DynamicTopic,
+            read_only: false,
+        };
+        LiveState {
+            topics: BTreeMap::from([(
+                "t".to_string(),
+                LiveTopic {
+                    name: "t".into(),
+                    partitions: 3,
+                    replication_factor: 1,
+                    config: Some(BTreeMap::from([("retention.ms".to_string(), entry)])),
+                },
+            )]),
+            ..LiveState::default()
+        }
+    }
+
+    #[test]
+    fn a_setting_changed_by_another_writer_has_moved() {
+        let a = retention_change("5000", "1000");
+        assert!(moved([&a], &live_retention("5000")).is_empty());
+        // Already where the plan takes it: writing again changes nothing.
+        assert!(moved([&a], &live_retention("1000")).is_empty());
+        assert_eq!(
+            moved([&a], &live_retention("9000")),
+            ["topic \"t\": retention.ms is 9000 now; the plan expected 5000"]
+        );
+        assert_eq!(
+            moved([&a], &LiveState::default()),
+            ["topic \"t\" no longer exists"]
+        );
+    }
+
+    #[test]
+    fn a_topic_created_meanwhile_or_resized_has_moved() {
+        let mut create = retention_change("5000", "1000");
+        create.op = Op::CreateTopic {
+            partitions: 3,
+            replication_factor: 1,
+            config: BTreeMap::new(),
+        };
+        assert!(moved([&create], &LiveState::default()).is_empty());
+        assert_eq!(moved([&create], &live_retention("1")).len(), 1);
+        let mut grow = retention_change("5000", "1000");
+        grow.op = Op::CreatePartitions { from: 2, to: 4 };
+        assert_eq!(
+            moved([&grow], &live_retention("1")),
+            ["topic \"t\" has 3 partitions now; the plan expected 2 (going to 4)"]
+        );
+    }
+
+    #[test]
+    fn a_third_value_after_apply_is_overwritten_not_pending() {
+        let a = retention_change("5000", "1000");
+        assert!(overwritten([&a], &live_retention("1000")).is_empty());
+        // The old value lingering is propagation, not another writer.
+        assert!(overwritten([&a], &live_retention("5000")).is_empty());
+        assert_eq!(overwritten([&a], &live_retention("7")).len(), 1);
+    }
+}

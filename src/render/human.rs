@@ -7,10 +7,10 @@
 use anstyle::{AnsiColor, Style};
 
 use super::{
-    block_lines, blocks, cluster_text, drift_line, drift_text, group_state_text, is_noop,
+    block_lines, blocks, cluster_text, drift_line, drift_text, group_state_text, is_noop, legend,
     next_step, no_changes_line, origin_text, over_budget, partial_text, plain, plan_line, span,
-    topic_lag_text, topology_text, unattached_drift, warning_entries, width_of, Layout, Role, Span,
-    TextLine, LABEL_EDGE,
+    topic_lag_text, topology_text, unattached_drift, warning_entries, width_of, wrap, Layout, Role,
+    Span, TextLine, LABEL_EDGE, WIDTH,
 };
 use crate::plan::Plan;
 
@@ -39,7 +39,30 @@ struct Painter {
 }
 
 impl Painter {
+    /// One logical line, wrapped at `WIDTH` with continuation rows indented four columns
+    /// past the line's own indent, or for a risk (`! ...`) under the text after the mark,
+    /// where its own clause rows start.
     fn line(&self, spans: &[Span]) -> String {
+        let text: String = spans.iter().map(|s| s.text.as_str()).collect();
+        let body = text.trim_start_matches(' ');
+        let indent = text.len() - body.len();
+        let hang = if body.starts_with("! ") {
+            indent + 2
+        } else {
+            indent + 4
+        };
+        self.wrapped(spans, hang)
+    }
+
+    /// One logical line, wrapped at `WIDTH` with continuation rows starting at `hang`.
+    fn wrapped(&self, spans: &[Span], hang: usize) -> String {
+        wrap(spans.to_vec(), hang)
+            .iter()
+            .map(|row| self.row(row))
+            .collect()
+    }
+
+    fn row(&self, spans: &[Span]) -> String {
         let mut out = String::new();
         for s in spans {
             if self.color && s.role != Role::Plain && !s.text.is_empty() {
@@ -70,11 +93,16 @@ pub fn human(plan: &Plan, opts: &HumanOptions) -> String {
     }
     out.push('\n');
 
+    let blocks = blocks(plan);
+    if let Some(legend) = legend(plan, &blocks) {
+        out.push_str(&paint.wrapped(&[plain(legend)], 9));
+        out.push('\n');
+    }
     let layout = Layout {
         indent: 6,
         explicit_marks: false,
     };
-    for block in blocks(plan) {
+    for block in blocks {
         let role = block.mark.role();
         let mut header: TextLine = vec![
             plain("  "),
@@ -111,14 +139,17 @@ pub fn human(plan: &Plan, opts: &HumanOptions) -> String {
         .max()
         .unwrap_or(0);
     for (label, text) in &warnings {
-        out.push_str(&paint.line(&[
-            plain("  "),
-            span(Role::Header, *label),
-            plain(format!(
-                "{} {text}",
-                " ".repeat(label_width - label.chars().count())
-            )),
-        ]));
+        out.push_str(&paint.wrapped(
+            &[
+                plain("  "),
+                span(Role::Header, *label),
+                plain(format!(
+                    "{} {text}",
+                    " ".repeat(label_width - label.chars().count())
+                )),
+            ],
+            2 + label_width + 1,
+        ));
     }
     if !groups.is_empty() || !warnings.is_empty() {
         out.push('\n');
@@ -137,7 +168,14 @@ pub fn human(plan: &Plan, opts: &HumanOptions) -> String {
         out.push_str(&paint.line(&[span(Role::Refused, format!("! {partial}"))]));
     }
     match next_step(plan).filter(|_| opts.next_step) {
-        Some(hint) => out.push_str(&paint.line(&[plain(format!("{fingerprint} · {hint}"))])),
+        // The hint goes on a line of its own when both would not fit one.
+        Some(hint) if fingerprint.chars().count() + 3 + hint.chars().count() <= WIDTH => {
+            out.push_str(&paint.line(&[plain(format!("{fingerprint} · {hint}"))]));
+        }
+        Some(hint) => {
+            out.push_str(&paint.line(&[plain(fingerprint)]));
+            out.push_str(&paint.wrapped(&[plain(format!("Next: {hint}"))], 6));
+        }
         None => out.push_str(&paint.line(&[plain(fingerprint)])),
     }
     out

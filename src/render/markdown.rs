@@ -6,7 +6,7 @@
 //! the start of each, inside a `diff` fence so the forge colours additions and removals.
 
 use super::{
-    block_lines, blocks, drift_text, group_state_text, is_noop, next_step, no_changes_line,
+    block_lines, blocks, drift_text, group_state_text, is_noop, legend, next_step, no_changes_line,
     over_budget, plural, topic_lag_text, unattached_drift, unstyled, warning_entries, Block,
     Layout,
 };
@@ -93,6 +93,9 @@ pub fn markdown(plan: &Plan) -> String {
     }
 
     let all = blocks(plan);
+    if let Some(legend) = legend(plan, &all) {
+        out.push_str(&format!("<sub>{}</sub>\n\n", html(&legend)));
+    }
     if !plan.refused.is_empty() {
         out.push_str("#### ✗ Refused\n\n");
         for r in &plan.refused {

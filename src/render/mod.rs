@@ -466,6 +466,108 @@ fn block_lines(block: &Block<'_>, layout: &Layout) -> Vec<TextLine> {
     out
 }
 
+/// The symbols a plan shows, each once, explained in one line for the reader who has not
+/// met them (Terraform prints the same kind of legend above its plans). `None` when the
+/// plan shows no symbol at all.
+fn legend(plan: &Plan, blocks: &[Block<'_>]) -> Option<String> {
+    let marks: BTreeSet<&'static str> = blocks
+        .iter()
+        .flat_map(|b| std::iter::once(b.mark).chain(b.lines.iter().filter_map(|l| l.mark)))
+        .map(|m| match m {
+            Mark::Create => "create",
+            Mark::Change => "change",
+            Mark::Unset => "unset",
+            Mark::Delete => "delete",
+            Mark::Refused => "refused",
+        })
+        .collect();
+    let risk = plan.partial.is_some()
+        || !over_budget(plan).is_empty()
+        || !unattached_drift(plan).is_empty()
+        || blocks
+            .iter()
+            .any(|b| !b.loose_risks.is_empty() || b.lines.iter().any(|l| !l.risks.is_empty()));
+    let mut entries = Vec::new();
+    if marks.contains("create") {
+        entries.push("+ create");
+    }
+    if marks.contains("change") {
+        entries.push("~ change in place");
+    }
+    match (marks.contains("delete"), marks.contains("unset")) {
+        (true, true) => entries.push("- delete, or unset a setting"),
+        (true, false) => entries.push("- delete"),
+        (false, true) => entries.push("- unset a setting (back to the default)"),
+        (false, false) => {}
+    }
+    if marks.contains("refused") {
+        entries.push("✗ refused, not carried out");
+    }
+    if risk {
+        entries.push("! needs attention");
+    }
+    (!entries.is_empty()).then(|| format!("Symbols: {}", entries.join("   ")))
+}
+
+/// Breaks a line longer than `WIDTH` at spaces, so every line of the terminal plan ends by
+/// the same column; continuation rows start at column `hang`. A single word longer than
+/// the room (a long config value) stays whole: cutting it would change what it says.
+fn wrap(line: TextLine, hang: usize) -> Vec<TextLine> {
+    if width_of(&line) <= WIDTH {
+        return vec![line];
+    }
+    let chars: Vec<(char, Role)> = line
+        .iter()
+        .flat_map(|s| s.text.chars().map(move |c| (c, s.role)))
+        .collect();
+    // Never break inside the leading indent of the first row.
+    let indent = chars.iter().take_while(|(c, _)| *c == ' ').count();
+    let mut rows = Vec::new();
+    let mut start = 0;
+    let mut prefix = 0;
+    loop {
+        let room = WIDTH.saturating_sub(prefix);
+        if chars.len() - start <= room {
+            rows.push((prefix, &chars[start..]));
+            break;
+        }
+        let floor = if start == 0 { indent } else { start };
+        let window_end = (start + room).min(chars.len() - 1);
+        let cut = (floor + 1..=window_end)
+            .rev()
+            .find(|&i| chars[i].0 == ' ')
+            .or_else(|| (window_end..chars.len()).find(|&i| chars[i].0 == ' '));
+        let Some(cut) = cut else {
+            rows.push((prefix, &chars[start..]));
+            break;
+        };
+        rows.push((prefix, &chars[start..cut]));
+        start = cut;
+        while start < chars.len() && chars[start].0 == ' ' {
+            start += 1;
+        }
+        if start == chars.len() {
+            break;
+        }
+        prefix = hang;
+    }
+    rows.into_iter()
+        .map(|(prefix, row)| {
+            let mut out: TextLine = Vec::new();
+            if prefix > 0 {
+                out.push(plain(" ".repeat(prefix)));
+            }
+            for &(c, role) in row {
+                match out.last_mut() {
+                    Some(last) if last.role == role => last.text.push(c),
+                    _ => out.push(span(role, c.to_string())),
+                }
+            }
+            trim_end(out)
+        })
+        .collect()
+}
+
 /// A risk message after `! `, wrapped at its `; ` clauses when the line gets long, because
 /// clauses are where a reader pauses anyway (a word wrap would split a key or a number).
 fn risk_lines(indent: &str, message: &str) -> Vec<TextLine> {
@@ -849,6 +951,38 @@ mod tests {
             .map(|l| unstyled(l))
             .collect();
         assert_eq!(short, ["    ! retention decrease"]);
+    }
+
+    #[test]
+    fn long_lines_wrap_at_spaces_with_a_hanging_indent() {
+        let words = "word ".repeat(30);
+        let rows = wrap(vec![plain(format!("  {}", words.trim_end()))], 6);
+        assert!(rows.len() > 1);
+        for (i, row) in rows.iter().enumerate() {
+            let text = unstyled(row);
+            assert!(text.chars().count() <= WIDTH, "{text}");
+            assert!(
+                text.starts_with(if i == 0 { "  word" } else { "      word" }),
+                "{text}"
+            );
+        }
+        let joined: Vec<String> = rows
+            .iter()
+            .map(|r| unstyled(r).trim().to_string())
+            .collect();
+        assert_eq!(joined.join(" "), words.trim_end());
+        // One word longer than the room stays whole rather than being cut.
+        let long = "x".repeat(150);
+        let rows = wrap(vec![plain(format!("  key {long} tail"))], 4);
+        assert_eq!(unstyled(&rows[0]), "  key");
+        assert_eq!(unstyled(&rows[1]), format!("    {long}"));
+        assert_eq!(unstyled(&rows[2]), "    tail");
+        // Styles survive the break.
+        let rows = wrap(vec![plain("a ".repeat(60)), span(Role::Risk, "end")], 0);
+        assert_eq!(
+            rows.last().and_then(|r| r.last()).map(|s| s.role),
+            Some(Role::Risk)
+        );
     }
 
     #[test]

@@ -102,8 +102,13 @@ fn read_scope(ctx: &mut Ctx<'_>, root: &DeTable<'_>) -> Option<FileScope> {
     Some(scope)
 }
 
-fn read_part<'a>(file: SourceFile<'a>, env: &'a dyn Fn(&str) -> Option<String>) -> Part<'a> {
+fn read_part<'a>(
+    file: SourceFile<'a>,
+    env: &'a dyn Fn(&str) -> Option<String>,
+    strict_env: bool,
+) -> Part<'a> {
     let mut ctx = Ctx::new(file.name, file.text, env);
+    ctx.strict_env = strict_env;
     let (root, syntax_errors) = DeTable::parse_recoverable(file.text);
     for e in &syntax_errors {
         let span = e.span().unwrap_or(0..0);
@@ -261,7 +266,18 @@ pub fn load_files(
     env: &dyn Fn(&str) -> Option<String>,
     selection: Option<&str>,
 ) -> Result<Loaded, Diagnostics> {
-    load_inner(files, env, Some(selection))
+    load_inner(files, env, Some(selection), true)
+}
+
+/// [`load_files`] for `topo validate --env NAME`: unless `strict_env`, a `${VAR}` that is
+/// not set is a warning, as in [`validate_all`].
+pub fn validate_one(
+    files: &[SourceFile<'_>],
+    env: &dyn Fn(&str) -> Option<String>,
+    selection: &str,
+    strict_env: bool,
+) -> Result<Loaded, Diagnostics> {
+    load_inner(files, env, Some(Some(selection)), strict_env)
 }
 
 /// Loads the files as written, without applying any environment (not even the default):
@@ -270,7 +286,7 @@ pub fn load_base(
     files: &[SourceFile<'_>],
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Loaded, Diagnostics> {
-    load_inner(files, env, None)
+    load_inner(files, env, None, true)
 }
 
 /// `selection`: `None` for the base alone, `Some(choice)` to apply an environment.
@@ -278,8 +294,12 @@ fn load_inner(
     files: &[SourceFile<'_>],
     env: &dyn Fn(&str) -> Option<String>,
     selection: Option<Option<&str>>,
+    strict_env: bool,
 ) -> Result<Loaded, Diagnostics> {
-    let mut parts: Vec<Part<'_>> = files.iter().map(|f| read_part(*f, env)).collect();
+    let mut parts: Vec<Part<'_>> = files
+        .iter()
+        .map(|f| read_part(*f, env, strict_env))
+        .collect();
     let selected = match selection {
         Some(choice) => select(&mut parts, choice),
         None => None,
@@ -550,10 +570,12 @@ pub struct Validated {
 }
 
 /// Loads the topology once per declared environment and reports every problem of every
-/// environment together; a problem found in only some environments says which.
+/// environment together; a problem found in only some environments says which. Unless
+/// `strict_env`, a `${VAR}` that is not set is a warning ("not set here"), not an error.
 pub fn validate_all(
     files: &[SourceFile<'_>],
     env: &dyn Fn(&str) -> Option<String>,
+    strict_env: bool,
 ) -> Result<Validated, Diagnostics> {
     let names = environment_names(files, env);
     let selections: Vec<Option<&str>> = if names.is_empty() {
@@ -567,7 +589,7 @@ pub fn validate_all(
     // once, as the largest count, since environments mostly repeat the same problems.
     let mut omitted = Omitted::default();
     for selection in &selections {
-        let diagnostics = match load_files(files, env, *selection) {
+        let diagnostics = match load_inner(files, env, Some(*selection), strict_env) {
             Ok(loaded) => {
                 environments.push((selection.map(str::to_string), loaded.desired));
                 loaded.warnings
@@ -617,5 +639,50 @@ pub fn validate_all(
             environments,
             warnings: diagnostics,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "[cluster]\nbootstrap_servers = \"${KAFKA_AT}\"\n\n\
+                        [topics.orders]\npartitions = 3\nreplication_factor = 1\n";
+
+    fn files() -> [SourceFile<'static>; 1] {
+        [SourceFile {
+            name: "t.toml",
+            text: FILE,
+        }]
+    }
+
+    #[test]
+    fn an_unset_variable_is_not_set_here_unless_strict() {
+        let unset = |_: &str| None;
+        let validated = validate_all(&files(), &unset, false).expect("valid without the variable");
+        let notes: Vec<String> = validated
+            .warnings
+            .iter()
+            .map(|d| format!("{}:{} {}", d.line, d.col, d.message))
+            .collect();
+        assert_eq!(
+            notes,
+            ["2:22 environment variable `KAFKA_AT` is not set here"]
+        );
+        assert_eq!(validated.environments[0].1.topics.len(), 1);
+
+        let strict = validate_all(&files(), &unset, true).expect_err("strict needs it");
+        assert!(strict.0[0].is_error());
+        assert_eq!(
+            strict.0[0].message,
+            "environment variable `KAFKA_AT` is not set"
+        );
+        // Plans load strictly whatever validate does.
+        assert!(load_files(&files(), &unset, None).is_err());
+        let set = |_: &str| Some("127.0.0.1:9092".to_string());
+        assert!(validate_all(&files(), &set, true)
+            .expect("set")
+            .warnings
+            .is_empty());
     }
 }

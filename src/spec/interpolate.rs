@@ -18,6 +18,9 @@ pub(crate) struct InterpError {
     pub range: Range<usize>,
     pub message: String,
     pub help: Option<String>,
+    /// The variable's name when the problem is only that it is not set: `topo validate`
+    /// reports that as a note, since the file may be fine where it runs.
+    pub unset: Option<String>,
 }
 
 /// Expands every `${...}` in `text`. `:-` takes the default when the variable is unset or
@@ -69,6 +72,7 @@ impl Parser<'_, '_> {
             range,
             message,
             help: help.map(str::to_string),
+            unset: None,
         });
     }
 
@@ -212,6 +216,9 @@ impl Parser<'_, '_> {
                         format!("environment variable `{name}` is not set"),
                         Some(&help),
                     );
+                    if let Some(last) = self.errors.last_mut() {
+                        last.unset = Some(name.to_string());
+                    }
                 }
                 None => {}
             },

@@ -31,7 +31,9 @@ pub use client_props::client_properties;
 pub use cluster_keys::{
     check as check_cluster_keys, problems as cluster_key_problems, version_notes, KeyProblem,
 };
-pub use compose::{environment_names, load_base, load_files, validate_all, SourceFile, Validated};
+pub use compose::{
+    environment_names, load_base, load_files, validate_all, validate_one, SourceFile, Validated,
+};
 pub use diagnostic::{Diagnostic, Diagnostics, Omitted, Severity, MAX_DIAGNOSTICS};
 pub use overrides::with_environment;
 pub use schema::json_schema;

@@ -180,6 +180,9 @@ pub(crate) struct Ctx<'a> {
     /// Found after `diagnostics` was full: counted only, so a hostile file cannot make
     /// the report (or the memory holding it) grow without bound.
     pub omitted: Omitted,
+    /// Whether an unset `${VAR}` is an error (plans, applies, `validate --strict-env`) or a
+    /// warning that it is not set here (`topo validate`, e.g. in a fork's CI without secrets).
+    pub strict_env: bool,
 }
 
 pub(crate) fn type_name(v: &DeValue<'_>) -> &'static str {
@@ -215,6 +218,7 @@ impl<'a> Ctx<'a> {
             declared_groups: Vec::new(),
             secret_spans: Vec::new(),
             omitted: Omitted::default(),
+            strict_env: true,
         }
     }
 
@@ -289,7 +293,17 @@ impl<'a> Ctx<'a> {
             Err(errors) => {
                 for e in errors {
                     let at = self.sub_span(span, text, &e.range);
-                    self.error(&at, e.message, e.help);
+                    match e.unset {
+                        Some(name) if !self.strict_env => self.warning(
+                            &at,
+                            format!("environment variable `{name}` is not set here"),
+                            Some(format!(
+                                "`topo plan` and `topo apply` need `{name}`; \
+                                 `topo validate --strict-env` makes this an error"
+                            )),
+                        ),
+                        _ => self.error(&at, e.message, e.help),
+                    }
                 }
                 None
             }

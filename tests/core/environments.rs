@@ -203,7 +203,7 @@ bootstrap_servers = ""
 #[test]
 fn overrides_are_validated_at_their_lines_in_every_environment() {
     let files = one("topology.toml", BAD_OVERRIDES);
-    let out = match spec::validate_all(&files, &no_env) {
+    let out = match spec::validate_all(&files, &no_env, true) {
         Ok(v) => panic!("expected errors, got {:?}", v.environments),
         Err(d) => d.to_string(),
     };
@@ -219,7 +219,7 @@ fn overrides_are_validated_at_their_lines_in_every_environment() {
 #[test]
 fn validate_all_loads_every_environment() {
     let files = one("topology.toml", THREE);
-    let v = spec::validate_all(&files, &no_env).unwrap();
+    let v = spec::validate_all(&files, &no_env, true).unwrap();
     let names: Vec<Option<String>> = v.environments.iter().map(|(n, _)| n.clone()).collect();
     assert_eq!(
         names,
