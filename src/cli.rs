@@ -82,8 +82,17 @@ pub struct ClusterArgs {
     pub timeout: std::time::Duration,
 }
 
+/// A positive duration of at most a day: longer is a typo (`10d` for `10s`), and librdkafka
+/// counts its waits in 32-bit milliseconds (about 24 days).
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    humantime::parse_duration(text).map_err(|e| e.to_string())
+    let d = humantime::parse_duration(text).map_err(|e| e.to_string())?;
+    if d.is_zero() {
+        return Err("the timeout must be longer than zero".into());
+    }
+    if d > std::time::Duration::from_secs(86_400) {
+        return Err("the timeout can be at most a day (24h)".into());
+    }
+    Ok(d)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -269,5 +278,24 @@ pub(crate) fn to_partitioner(p: PartitionerArg) -> crate::partition::Partitioner
         PartitionerArg::Md5 => crate::partition::Partitioner::Md5,
         PartitionerArg::Murmur2 => crate::partition::Partitioner::Murmur2,
         PartitionerArg::Crc32 => crate::partition::Partitioner::Crc32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn any_positive_timeout_up_to_a_day_is_accepted() {
+        assert_eq!(
+            parse_duration("250ms"),
+            Ok(std::time::Duration::from_millis(250))
+        );
+        assert_eq!(
+            parse_duration("10min"),
+            Ok(std::time::Duration::from_secs(600))
+        );
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("2days").is_err());
     }
 }

@@ -145,6 +145,19 @@ pub struct Connection {
     profile: std::sync::OnceLock<BrokerProfile>,
 }
 
+/// Bounds librdkafka's socket waits by the user's timeout so nothing hangs, within the
+/// ranges librdkafka accepts (`socket.timeout.ms` 10 ms to 300 s, the connection setup at
+/// least 1 s): `--timeout` is topo's overall deadline, which topo's own waits enforce,
+/// so any positive duration works instead of being a librdkafka configuration error.
+pub(crate) fn socket_timeouts(config: &mut ClientConfig, timeout: Duration) {
+    let ms = timeout.as_millis();
+    config.set("socket.timeout.ms", ms.clamp(10, 300_000).to_string());
+    config.set(
+        "socket.connection.setup.timeout.ms",
+        ms.clamp(1_000, i32::MAX as u128).to_string(),
+    );
+}
+
 fn kerr(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
@@ -154,10 +167,7 @@ impl Connection {
     pub fn connect(settings: Settings) -> Result<Connection, ClusterError> {
         let mut config = ClientConfig::new();
         config.set("bootstrap.servers", &settings.bootstrap);
-        // Bound every librdkafka wait by the user's timeout so nothing hangs.
-        let ms = settings.timeout.as_millis().to_string();
-        config.set("socket.timeout.ms", &ms);
-        config.set("socket.connection.setup.timeout.ms", &ms);
+        socket_timeouts(&mut config, settings.timeout);
         config.set("log_level", "3");
         for (k, v) in &settings.client {
             config.set(k, v);
@@ -1319,6 +1329,17 @@ fn state_of(s: &str) -> GroupState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn socket_timeouts_stay_in_librdkafkas_ranges() {
+        for ms in [1, 250, 10_000, 600_000, 86_400_000] {
+            let mut config = ClientConfig::new();
+            socket_timeouts(&mut config, Duration::from_millis(ms));
+            // librdkafka validates these when the client is created.
+            let created: Result<AdminClient<DefaultClientContext>, _> = config.create();
+            assert!(created.is_ok(), "{ms} ms");
+        }
+    }
 
     fn sizes(batches: &[&[usize]]) -> Vec<usize> {
         batches.iter().map(|b| b.iter().sum()).collect()

@@ -240,9 +240,7 @@ pub(crate) fn api_versions(
 ) -> ApiVersions {
     let mut config = ClientConfig::new();
     config.set("bootstrap.servers", bootstrap);
-    let ms = timeout.as_millis().to_string();
-    config.set("socket.timeout.ms", &ms);
-    config.set("socket.connection.setup.timeout.ms", &ms);
+    super::socket_timeouts(&mut config, timeout);
     for (k, v) in client {
         config.set(k, v);
     }
