@@ -1,17 +1,116 @@
 //! Plan scenarios: each directory under `tests/core/scenarios/` holds a desired state
-//! (`desired.json`), a live cluster (`live.json`) and optionally sample keys (`keys.txt`).
+//! (`topology.toml`), a live cluster (`live.toml`) and optionally sample keys (`keys.txt`).
 //! The diff runs on them and every rendering is snapshotted under `snapshots/core/`;
 //! those snapshots are the contract of what a plan says. The facts that matter most are
 //! also asserted in code, so a wrongly accepted snapshot cannot hide them.
+//!
+//! `topology.toml` is a real topology file, loaded by `topo::spec::load` with no
+//! environment variables set, so a scenario says what a user would write.
+//!
+//! `live.toml` is a test-only description of what the cluster reports, small enough to
+//! read at a glance; every key but a topic's `partitions` and a group's `state`,
+//! `members` and `log_end` may be left out:
+//!
+//! ```toml
+//! brokers = 3                      # default 1; the bootstrap is always 127.0.0.1:19092
+//!
+//! [topics.orders]
+//! partitions = 6
+//! replication = 3                  # default 1
+//! # Values set on the topic (source dynamic_topic), as the broker stores them. Every
+//! # other key of `BROKER_DEFAULTS` is reported with source `default`.
+//! config = { "retention.ms" = "604800000" }
+//!
+//! [topics.billing]
+//! partitions = 3
+//! configs_read = false             # out of scope: the reader did not describe its configs
+//!
+//! [groups.orders-workers]
+//! state = "stable"                 # empty, stable, rebalancing, dead or unknown
+//! members = 2
+//! # One entry per partition, from partition 0. Without `committed` the group has no
+//! # commit on the topic; without `log_start` every log starts at 0.
+//! offsets.orders = { committed = [10, 12], log_start = [0, 0], log_end = [10, 15] }
+//!
+//! [unmanaged_groups]               # undeclared groups with commits on managed topics
+//! orders-audit = ["orders"]
+//! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use topo::diff::{diff, DiffContext};
-use topo::model::{DesiredState, LiveState};
+use topo::model::{
+    ConfigSource, DesiredState, GroupState, LiveConfigEntry, LiveGroup, LiveState, LiveTopic,
+    PartitionLag,
+};
 use topo::plan::{Drift, Op, Plan, RefusalKind, RiskKind, WarningKind};
 use topo::render::{self, HumanOptions};
+
+/// What the scenarios' broker reports for a config nobody set: Kafka 4's defaults for the
+/// keys a plan compares.
+const BROKER_DEFAULTS: [(&str, &str); 8] = [
+    ("cleanup.policy", "delete"),
+    ("compression.type", "producer"),
+    ("max.message.bytes", "1048588"),
+    ("min.insync.replicas", "1"),
+    ("retention.bytes", "-1"),
+    ("retention.ms", "604800000"),
+    ("segment.bytes", "1073741824"),
+    ("segment.ms", "604800000"),
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LiveFile {
+    #[serde(default = "one")]
+    brokers: u32,
+    #[serde(default)]
+    topics: BTreeMap<String, LiveTopicFile>,
+    #[serde(default)]
+    groups: BTreeMap<String, LiveGroupFile>,
+    #[serde(default)]
+    unmanaged_groups: BTreeMap<String, BTreeSet<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LiveTopicFile {
+    partitions: i32,
+    #[serde(default = "one")]
+    replication: i16,
+    #[serde(default)]
+    config: BTreeMap<String, String>,
+    #[serde(default = "yes")]
+    configs_read: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LiveGroupFile {
+    state: GroupState,
+    members: u32,
+    #[serde(default)]
+    offsets: BTreeMap<String, OffsetsFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OffsetsFile {
+    committed: Option<Vec<i64>>,
+    log_start: Option<Vec<i64>>,
+    log_end: Vec<i64>,
+}
+
+fn one<T: From<u8>>() -> T {
+    T::from(1)
+}
+
+fn yes() -> bool {
+    true
+}
 
 fn scenarios_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/core/scenarios")
@@ -28,20 +127,121 @@ fn scenario_names() -> Vec<String> {
     names
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> T {
-    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A scenario's `topology.toml`, loaded like `topo plan` loads it.
+fn desired_state(dir: &Path) -> DesiredState {
+    let path = dir.join("topology.toml");
+    let loaded = topo::spec::load("topology.toml", &read(&path), &|_| None)
+        .unwrap_or_else(|d| panic!("{}:\n{d}", path.display()));
+    assert!(
+        loaded.warnings.is_empty(),
+        "{}: {:?}",
+        path.display(),
+        loaded.warnings
+    );
+    loaded.desired
+}
+
+/// A scenario's `live.toml` (format in the module comment) as the cluster reader would
+/// have returned it.
+fn live_state(dir: &Path) -> LiveState {
+    let path = dir.join("live.toml");
+    let file: LiveFile =
+        toml::from_str(&read(&path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let topics = file
+        .topics
+        .into_iter()
+        .map(|(name, t)| {
+            assert!(
+                t.configs_read || t.config.is_empty(),
+                "{name}: config of a topic whose configs were not read"
+            );
+            let config = t.configs_read.then(|| {
+                let entry = |value: &str, source| LiveConfigEntry {
+                    value: Some(value.to_string()),
+                    source,
+                    read_only: false,
+                };
+                let mut config: BTreeMap<String, LiveConfigEntry> = BROKER_DEFAULTS
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), entry(v, ConfigSource::Default)))
+                    .collect();
+                for (k, v) in &t.config {
+                    config.insert(k.clone(), entry(v, ConfigSource::DynamicTopic));
+                }
+                config
+            });
+            let topic = LiveTopic {
+                name: name.clone(),
+                partitions: t.partitions,
+                replication_factor: t.replication,
+                config,
+            };
+            (name, topic)
+        })
+        .collect();
+    let groups = file
+        .groups
+        .into_iter()
+        .map(|(name, g)| {
+            let offsets = g
+                .offsets
+                .into_iter()
+                .map(|(topic, o)| {
+                    let n = o.log_end.len();
+                    let committed = o
+                        .committed
+                        .map_or(vec![None; n], |c| c.into_iter().map(Some).collect());
+                    let log_start = o.log_start.unwrap_or_else(|| vec![0; n]);
+                    assert!(
+                        committed.len() == n && log_start.len() == n,
+                        "{name}/{topic}: one entry per partition in each list"
+                    );
+                    let partitions = (0..)
+                        .zip(committed.into_iter().zip(log_start).zip(o.log_end))
+                        .map(
+                            |(partition, ((committed, log_start), log_end))| PartitionLag {
+                                partition,
+                                committed,
+                                log_start,
+                                log_end,
+                            },
+                        )
+                        .collect();
+                    (topic, partitions)
+                })
+                .collect();
+            let group = LiveGroup {
+                name: name.clone(),
+                state: g.state,
+                members: g.members,
+                offsets,
+            };
+            (name, group)
+        })
+        .collect();
+    LiveState {
+        bootstrap: "127.0.0.1:19092".into(),
+        brokers: file.brokers,
+        topics,
+        groups,
+        unmanaged_groups: file.unmanaged_groups,
+        ..LiveState::default()
+    }
 }
 
 /// The plan of one scenario, computed the way `topo plan` computes it.
 fn plan(name: &str) -> Plan {
     let dir = scenarios_dir().join(name);
-    let desired: DesiredState = read_json(&dir.join("desired.json"));
-    let live: LiveState = read_json(&dir.join("live.json"));
+    let desired = desired_state(&dir);
+    let live = live_state(&dir);
     let mut sample_keys = BTreeMap::new();
     let keys_path = dir.join("keys.txt");
     if keys_path.exists() {
-        let text = fs::read_to_string(&keys_path).expect("keys.txt");
+        let text = read(&keys_path);
         let keys: Vec<String> = topo::partition::parse_keys(&text)
             .into_iter()
             .map(str::to_string)
