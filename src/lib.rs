@@ -18,3 +18,6 @@ pub mod plan;
 pub mod render;
 pub mod spec;
 pub(crate) mod units;
+
+#[cfg(test)]
+pub(crate) mod testing;

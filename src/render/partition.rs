@@ -121,14 +121,7 @@ pub(crate) fn count_note(topic: &str, declared: Option<i32>, live: i32) -> Optio
 mod tests {
     use super::*;
 
-    macro_rules! snapshot {
-        ($name:expr, $value:expr) => {
-            insta::with_settings!(
-                { snapshot_path => "../../snapshots/core", prepend_module_to_snapshot => false, omit_expression => true },
-                { insta::assert_snapshot!($name, $value) }
-            )
-        };
-    }
+    use crate::testing::snapshot;
 
     #[test]
     fn default_output_is_the_bare_partition() {

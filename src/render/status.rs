@@ -262,14 +262,7 @@ mod tests {
     };
     use crate::partition::Partitioner;
 
-    macro_rules! snapshot {
-        ($name:expr, $value:expr) => {
-            insta::with_settings!(
-                { snapshot_path => "../../snapshots/core", prepend_module_to_snapshot => false, omit_expression => true },
-                { insta::assert_snapshot!($name, $value) }
-            )
-        };
-    }
+    use crate::testing::snapshot;
 
     fn positions(entries: &[(&str, i32, i64, i64)]) -> Positions {
         entries

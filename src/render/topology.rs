@@ -426,9 +426,7 @@ mod tests {
     #[test]
     fn writes_only_what_differs_from_broker_defaults() {
         let text = to_toml(&cluster(), &groups(), Some("127.0.0.1:19092"));
-        insta::with_settings!({ snapshot_path => "../../snapshots/core", prepend_module_to_snapshot => false, omit_expression => true }, {
-            insta::assert_snapshot!("import-to_toml", text);
-        });
+        crate::testing::snapshot!("import-to_toml", text);
     }
 
     /// The promise of an import: loading the file and diffing it against the cluster it

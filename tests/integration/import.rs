@@ -8,7 +8,7 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::{Offset, TopicPartitionList};
 
-use crate::support::{create_topic, regex_escape, unique, Workspace};
+use crate::support::{assert_snapshot, create_topic, regex_escape, unique, Workspace};
 
 /// Commits `offset` for `group` on one partition, as a consumer that read that far would.
 pub fn commit_offset(group: &str, topic: &str, partition: i32, offset: i64) {
@@ -93,17 +93,12 @@ fn imported_cluster_validates_and_plans_empty() {
     );
 
     let bootstrap = crate::broker::bootstrap();
-    insta::with_settings!({
-        snapshot_path => "../../snapshots/integration",
-        prepend_module_to_snapshot => false,
-        omit_expression => true,
-        filters => vec![
-            (regex_escape(&p).as_str(), "[PREFIX]"),
-            (regex_escape(&bootstrap).as_str(), "[BOOTSTRAP]"),
-        ],
-    }, {
-        insta::assert_snapshot!("import-cluster", text);
-    });
+    let (prefix, bootstrap) = (regex_escape(&p), regex_escape(&bootstrap));
+    assert_snapshot(
+        "import-cluster",
+        &text,
+        &[(&prefix, "[PREFIX]"), (&bootstrap, "[BOOTSTRAP]")],
+    );
 
     let validate = ws.topo_raw(&["validate"]);
     assert_eq!(validate.code, 0, "{validate:?}");

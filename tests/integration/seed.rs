@@ -2,7 +2,8 @@
 //! cluster holds exactly what the file declares.
 
 use crate::support::{
-    config_value, overrides, partitions, regex_escape, seed_topology, unique, Workspace,
+    assert_snapshot, config_value, overrides, partitions, regex_escape, seed_topology, unique,
+    Workspace,
 };
 
 #[test]
@@ -127,21 +128,19 @@ fn apply_output_snapshot() {
         "{run:?}"
     );
     let text = format!("--- stdout\n{}--- stderr\n{}", run.stdout, run.stderr);
-    insta::with_settings!({
-        snapshot_path => "../../snapshots/integration",
-        prepend_module_to_snapshot => false,
-        omit_expression => true,
-        filters => vec![
-            (regex_escape(&topic).as_str(), "[TOPIC]"),
-            (r"127\.0\.0\.1:\d+", "[BOOTSTRAP]"),
-            // The probed broker differs per flavour the suite runs on.
-            (r"\[BOOTSTRAP\] · [^·]+ · ", "[BOOTSTRAP] · [BROKER] · "),
-            (r"Fingerprint [0-9a-f]{32}", "Fingerprint [MD5]"),
-            (r"  (no authorizer|ACLs not read): [^\n]*", "  [ACLS NOT PLANNED]"),
-            // Each broker the suite starts has a cluster id of its own.
-            (r"to cluster \S+ at", "to cluster [CLUSTER_ID] at"),
-        ],
-    }, {
-        insta::assert_snapshot!("apply-seed", text);
-    });
+    let topic = regex_escape(&topic);
+    let filters = [
+        (topic.as_str(), "[TOPIC]"),
+        (r"127\.0\.0\.1:\d+", "[BOOTSTRAP]"),
+        // The probed broker differs per flavour the suite runs on.
+        (r"\[BOOTSTRAP\] · [^·]+ · ", "[BOOTSTRAP] · [BROKER] · "),
+        (r"Fingerprint [0-9a-f]{32}", "Fingerprint [MD5]"),
+        (
+            r"  (no authorizer|ACLs not read): [^\n]*",
+            "  [ACLS NOT PLANNED]",
+        ),
+        // Each broker the suite starts has a cluster id of its own.
+        (r"to cluster \S+ at", "to cluster [CLUSTER_ID] at"),
+    ];
+    assert_snapshot("apply-seed", &text, &filters);
 }

@@ -321,6 +321,23 @@ pub fn cells(line: &str) -> Vec<String> {
         .collect()
 }
 
+/// The one way this suite snapshots text: stored under the top-level
+/// `snapshots/integration/` as `name`, without module prefixes, after each filter's regex
+/// matches are replaced (what differs between runs: unique names, ports, ids).
+pub fn assert_snapshot(name: &str, text: &str, filters: &[(&str, &str)]) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/snapshots/integration"
+    ));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    for (regex, replacement) in filters {
+        settings.add_filter(regex, *replacement);
+    }
+    settings.bind(|| insta::assert_snapshot!(name, text));
+}
+
 /// Escapes a literal for use in an insta filter regex.
 pub fn regex_escape(s: &str) -> String {
     s.chars()
