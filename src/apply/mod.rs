@@ -232,17 +232,22 @@ pub(crate) async fn apply<C: ClusterOps, R: Reporter>(
     cluster: &C,
     reporter: &mut R,
 ) -> Result<ApplyReport, ApplyError> {
-    apply_until(plan, cluster, reporter, &|| false).await
+    apply_until(plan, cluster, reporter, &|| false, false).await
 }
 
 /// [`apply`], checking `stop` before each phase: once it answers true (an interrupt), no
 /// new request starts, requests already sent finish (each bounded by the timeout), and
 /// the rest of the plan is reported as not attempted.
+///
+/// Before each phase the resources it writes are read again (`moved_since_plan`); with
+/// `just_read`, the plan's own read, made moments before without a prompt in between,
+/// stands for the first phase's.
 pub(crate) async fn apply_until<C: ClusterOps, R: Reporter>(
     plan: &Plan,
     cluster: &C,
     reporter: &mut R,
     stop: &dyn Fn() -> bool,
+    just_read: bool,
 ) -> Result<ApplyReport, ApplyError> {
     if plan.is_refused() {
         return Err(ApplyError::Refused(plan.refused.len()));
@@ -257,6 +262,7 @@ pub(crate) async fn apply_until<C: ClusterOps, R: Reporter>(
     let mut report = ApplyReport::default();
     // Resources whose action failed, with what failed, for the actions depending on them.
     let mut failed: BTreeMap<&crate::plan::Resource, &'static str> = BTreeMap::new();
+    let mut phase_ran = false;
     for phase in phases {
         if !report.moved.is_empty() || stop() {
             for a in plan.actions.iter().filter(|a| a.phase == phase) {
@@ -279,7 +285,10 @@ pub(crate) async fn apply_until<C: ClusterOps, R: Reporter>(
         if actions.is_empty() {
             continue;
         }
-        report.moved = moved_since_plan(cluster, &actions).await;
+        if !just_read || phase_ran {
+            report.moved = moved_since_plan(cluster, &actions).await;
+        }
+        phase_ran = true;
         if !report.moved.is_empty() {
             for a in actions {
                 reporter.action_finished(a, &Outcome::NotAttempted);
@@ -1191,7 +1200,8 @@ mod tests {
             calls.set(calls.get() + 1);
             calls.get() > 1
         };
-        let report = block_on(apply_until(&p, &fake, &mut Quiet, &stop)).expect("not refused");
+        let report =
+            block_on(apply_until(&p, &fake, &mut Quiet, &stop, false)).expect("not refused");
         let outcomes: Vec<&Outcome> = report.results.iter().map(|(_, o)| o).collect();
         assert_eq!(outcomes, [&Outcome::Done, &Outcome::NotAttempted]);
         assert!(fake

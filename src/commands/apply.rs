@@ -167,7 +167,9 @@ async fn review_and_execute(
         )));
     }
     confirm(auto_approve)?;
-    execute(conn, plan).await
+    // Without a prompt the plan's read happened moments ago and stands for the first
+    // phase's re-read; after a confirmation, however quick, the first phase reads again.
+    execute(conn, plan, auto_approve).await
 }
 
 /// Shows progress on a terminal (a bar over the actions, and what a wait after a write is
@@ -313,6 +315,9 @@ fn print_report(report: &apply::ApplyReport) {
         if !report.succeeded() {
             let title = match kind {
                 K::Failed => "Failed",
+                K::NotAttempted if !report.moved.is_empty() => {
+                    "Not attempted (the cluster moved since the plan)"
+                }
                 K::NotAttempted => "Not attempted (interrupted)",
                 K::Unknown => "Outcome unknown (no answer; `topo plan` shows what happened)",
                 K::Skipped => "Skipped (depend on a failed action)",
@@ -326,7 +331,7 @@ fn print_report(report: &apply::ApplyReport) {
     }
 }
 
-async fn execute(conn: &Connection, plan: &Plan) -> Result<Status, Error> {
+async fn execute(conn: &Connection, plan: &Plan, just_read: bool) -> Result<Status, Error> {
     eprintln!(
         "\nApplying {} action(s) to cluster {} at {}...",
         plan.actions.len(),
@@ -338,7 +343,7 @@ async fn execute(conn: &Connection, plan: &Plan) -> Result<Status, Error> {
     // flight finish (each bounded by the timeout), and the report says what happened.
     let interrupt = Interrupt::install();
     let stop = || interrupt.received().is_some();
-    let report = apply::apply_until(plan, conn, &mut reporter, &stop).await?;
+    let report = apply::apply_until(plan, conn, &mut reporter, &stop, just_read).await?;
     if let Some(bar) = &reporter.bar {
         bar.finish_and_clear();
     }

@@ -117,6 +117,7 @@ pub fn read_request(desired: &DesiredState, scope: &Scope) -> ReadRequest {
             .collect(),
         find_unmanaged_groups: !desired.groups.is_empty() || desired.policy.delete_undeclared,
         acl_principals: desired.principals.clone(),
+        count_undeclared: desired.policy.delete_undeclared,
         users: desired.users.keys().cloned().collect(),
         all_acls: false,
         config_keys: Some(

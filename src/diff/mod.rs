@@ -65,5 +65,62 @@ pub fn diff(desired: &DesiredState, live: &LiveState, policy: &Policy, ctx: &Dif
     );
     plan.origins = desired.origins.clone();
     plan.policy = policy.clone();
+    plan.messages = plan
+        .actions
+        .iter()
+        .filter(|a| matches!(a.op, crate::plan::Op::DeleteTopic))
+        .filter_map(|a| {
+            let name = &a.resource.name;
+            live.messages.get(name).map(|n| (name.clone(), *n))
+        })
+        .collect();
     plan
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::model::{LiveState, LiveTopic};
+
+    #[test]
+    fn a_delete_carries_the_messages_it_destroys_outside_the_sealed_actions() {
+        let file = "[policy]\nprefixes = [\"app-\"]\ndelete_undeclared = true\n";
+        let desired = match crate::spec::load("t.toml", file, &|_| None) {
+            Ok(l) => l.desired,
+            Err(d) => panic!("{d}"),
+        };
+        let topic = |name: &str| {
+            (
+                name.to_string(),
+                LiveTopic {
+                    name: name.into(),
+                    partitions: 2,
+                    replication_factor: 1,
+                    config: None,
+                },
+            )
+        };
+        let mut live = LiveState {
+            topics: BTreeMap::from([topic("app-old")]),
+            messages: BTreeMap::from([("app-old".to_string(), 1234)]),
+            ..LiveState::default()
+        };
+        let plan = diff(&desired, &live, &desired.policy, &DiffContext::default());
+        assert_eq!(
+            plan.messages,
+            BTreeMap::from([("app-old".to_string(), 1234)])
+        );
+        let text = crate::render::human(&plan, &crate::render::HumanOptions::default());
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words.contains("messages 1234 (deleted with the topic)"),
+            "{text}"
+        );
+        // Producers keep writing: the count changes, the sealed actions do not.
+        live.messages.insert("app-old".into(), 99_999);
+        let later = diff(&desired, &live, &desired.policy, &DiffContext::default());
+        assert_eq!(later.actions_sha256, plan.actions_sha256);
+    }
 }

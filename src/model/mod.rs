@@ -415,6 +415,10 @@ pub struct LiveState {
     /// SCRAM credentials of the declared users.
     #[serde(default)]
     pub scram: LiveScram,
+    /// Messages held by each managed topic the file does not declare (what a delete would
+    /// destroy), read only when the policy may delete such topics.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub messages: BTreeMap<String, i64>,
 }
 
 #[cfg(test)]

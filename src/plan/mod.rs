@@ -438,6 +438,11 @@ pub struct Plan {
     /// Which file declared each resource, for a topology composed of several files.
     #[serde(default, skip_serializing_if = "Origins::is_empty")]
     pub origins: Origins,
+    /// Messages each deleted topic holds (log end minus log start over its partitions),
+    /// where the broker said. Outside the actions and their digest: producers move it
+    /// every second, and a saved plan must still match its re-derivation at apply.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub messages: BTreeMap<String, i64>,
 }
 
 /// What a partial plan was restricted to.
@@ -496,6 +501,7 @@ impl Plan {
             environment: None,
             partial: None,
             origins: Origins::default(),
+            messages: BTreeMap::new(),
         };
         plan.resummarise();
         plan

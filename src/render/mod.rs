@@ -231,7 +231,18 @@ fn blocks(plan: &Plan) -> Vec<Block<'_>> {
         .into_iter()
         .filter_map(|resource| {
             let (actions, refusals) = by_resource.remove(resource)?;
-            Some(block(resource, actions, refusals))
+            let mut block = block(resource, actions, refusals);
+            // What the delete destroys, counted when the plan was made.
+            if block.mark == Mark::Delete {
+                if let Some(n) = plan.messages.get(&resource.name) {
+                    block.lines.push(Line::new(
+                        None,
+                        "messages",
+                        vec![plain(format!("{n} (deleted with the topic)"))],
+                    ));
+                }
+            }
+            Some(block)
         })
         .collect()
 }

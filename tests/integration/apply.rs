@@ -61,6 +61,16 @@ fn delete_needs_policy_opt_in() {
     ws.write(&format!(
         "[policy]\nprefixes = [\"{prefix}-\"]\ndelete_undeclared = true\n\n{base}"
     ));
+    // The delete says what it destroys: the messages the topic holds, counted on the broker.
+    if crate::support::has(crate::support::Need::ExactOffsets) {
+        crate::support::produce(&orphan, None, 5);
+        let plan = ws.must(&["plan"]);
+        let words = plan.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words.contains("messages 5 (deleted with the topic)"),
+            "{plan:?}"
+        );
+    }
     let run = ws.topo(&["apply", "--auto-approve"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(

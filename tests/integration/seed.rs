@@ -136,7 +136,8 @@ fn apply_output_snapshot() {
         (r"\[BOOTSTRAP\] · [^·]+ · ", "[BOOTSTRAP] · [BROKER] · "),
         (r"Fingerprint [0-9a-f]{32}", "Fingerprint [MD5]"),
         (
-            r"  (no authorizer|ACLs not read): [^\n]*",
+            // With the rows it wraps onto.
+            r"  (no authorizer|ACLs not read): [^\n]*(\n {4,}\S[^\n]*)*",
             "  [ACLS NOT PLANNED]",
         ),
         // Each broker the suite starts has a cluster id of its own.
