@@ -1,9 +1,12 @@
-//! Human-friendly durations and sizes: parsing what users write (`"7d"`, `"1GiB"`) into the
-//! exact integers Kafka stores, and showing stored integers back in human form.
+//! Human forms of quantities: parsing the durations and sizes users write (`"7d"`,
+//! `"1GiB"`) into the exact integers Kafka stores, showing stored integers back in human
+//! form, and the one way every output prints a share (`75%`) or a count with its noun
+//! (`1 topic`, `3 topics`).
 //!
 //! Parsing leans on `humantime` (durations) and `bytesize` (sizes) so the accepted grammar
 //! is the one those crates document; formatting is ours because plans want the shortest
 //! exact form (`7d`, not `7days`), and no form at all when a value is not a whole unit.
+//! Each unit kind has one table, coarsest first, and every suffix in it parses back.
 
 use std::time::Duration;
 
@@ -19,6 +22,7 @@ pub(crate) fn parse_size_bytes(text: &str) -> Result<i64, String> {
     i64::try_from(b.as_u64()).map_err(|_| format!("size `{text}` is too large"))
 }
 
+/// Duration units in milliseconds.
 const DURATION_UNITS: [(i64, &str); 5] = [
     (86_400_000, "d"),
     (3_600_000, "h"),
@@ -47,6 +51,7 @@ pub(crate) fn format_duration_ms(ms: i64) -> String {
     out
 }
 
+/// Binary size units in bytes.
 const SIZE_UNITS: [(i64, &str); 5] = [
     (1 << 50, "PiB"),
     (1 << 40, "TiB"),
@@ -70,6 +75,46 @@ pub(crate) fn format_size_bytes(bytes: i64) -> String {
         }
     }
     format!("{bytes}B")
+}
+
+/// `ms` as a whole number of the coarsest duration unit that divides it (`7d`, `36h`);
+/// `None` for zero, negatives (`-1` means unlimited and stays as Kafka writes it) and
+/// counts no unit above milliseconds divides: `123456` reads better than `2m3s456ms`,
+/// and a mixed form is no easier to check against the broker's number.
+pub(crate) fn whole_duration(ms: i64) -> Option<String> {
+    whole_unit(ms, &DURATION_UNITS[..DURATION_UNITS.len() - 1])
+}
+
+/// `bytes` as a whole number of the coarsest binary unit that divides it (`512MiB`);
+/// `None` for zero, negatives and counts no unit divides.
+pub(crate) fn whole_size(bytes: i64) -> Option<String> {
+    whole_unit(bytes, &SIZE_UNITS)
+}
+
+fn whole_unit(n: i64, units: &[(i64, &str)]) -> Option<String> {
+    if n <= 0 {
+        return None;
+    }
+    units
+        .iter()
+        .find(|(unit, _)| n % unit == 0)
+        .map(|(unit, suffix)| format!("{}{suffix}", n / unit))
+}
+
+/// A share (`0.75`) as a percentage: whole when it is within rounding of a whole number
+/// (`75%`), otherwise to one decimal (`66.7%`).
+pub(crate) fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    if (p - p.round()).abs() < 0.05 {
+        format!("{}%", p.round() as i64)
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+/// A count with its noun, singular only for exactly one: `1 topic`, `0 topics`.
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Whether a config key holds milliseconds (by Kafka's naming convention).
@@ -123,5 +168,50 @@ mod tests {
             Some("unlimited")
         );
         assert_eq!(humanize("cleanup.policy", "delete"), None);
+    }
+
+    #[test]
+    fn every_unit_suffix_parses_back() {
+        for (unit, suffix) in DURATION_UNITS {
+            assert_eq!(
+                parse_duration_ms(&format!("3{suffix}")),
+                Ok(3 * unit),
+                "{suffix}"
+            );
+        }
+        for (unit, suffix) in SIZE_UNITS {
+            assert_eq!(
+                parse_size_bytes(&format!("3{suffix}")),
+                Ok(3 * unit),
+                "{suffix}"
+            );
+        }
+    }
+
+    #[test]
+    fn whole_units_leave_milliseconds_and_mixed_counts_alone() {
+        assert_eq!(whole_duration(604_800_000).as_deref(), Some("7d"));
+        assert_eq!(whole_duration(5_400_000).as_deref(), Some("90m"));
+        assert_eq!(whole_duration(123_456), None);
+        assert_eq!(whole_duration(-1), None);
+        assert_eq!(whole_size(512 << 20).as_deref(), Some("512MiB"));
+        assert_eq!(whole_size(1 << 50).as_deref(), Some("1PiB"));
+        assert_eq!(whole_size(1_000), None);
+        assert_eq!(whole_size(0), None);
+    }
+
+    #[test]
+    fn percent_is_whole_when_exact() {
+        assert_eq!(percent(0.75), "75%");
+        assert_eq!(percent(0.5), "50%");
+        assert_eq!(percent(2.0 / 3.0), "66.7%");
+        assert_eq!(percent(0.743), "74.3%");
+    }
+
+    #[test]
+    fn plural_is_singular_only_for_one() {
+        assert_eq!(plural(0, "topic", "topics"), "0 topics");
+        assert_eq!(plural(1, "topic", "topics"), "1 topic");
+        assert_eq!(plural(2, "ACL", "ACLs"), "2 ACLs");
     }
 }

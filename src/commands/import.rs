@@ -15,6 +15,7 @@ use crate::model::{is_internal_topic, LiveAcls, LiveState, ScopePattern};
 use crate::plan::Op;
 use crate::render::topology::to_toml;
 use crate::spec;
+use crate::units::plural;
 
 /// `topo import --env NAME -f BASE`: appends how the cluster differs from BASE as an
 /// `[environments.NAME]` section, after checking that the result loads and that planning
@@ -107,11 +108,11 @@ pub(super) async fn run_environment(
         .filter(|a| matches!(a.op, Op::CreateTopic { .. }))
         .count();
     eprintln!(
-        "Imported environment {env} from {bootstrap} into {}: {sections} topic section{} of \
-         overrides; {creates} declared topic{} missing on that cluster.",
+        "Imported environment {env} from {bootstrap} into {}: {} of overrides; {} missing on \
+         that cluster.",
         target.display(),
-        plural(sections),
-        plural(creates)
+        plural(sections, "topic section", "topic sections"),
+        plural(creates, "declared topic", "declared topics")
     );
     Ok(Status::Clean)
 }
@@ -186,11 +187,9 @@ pub(super) async fn run(
         .filter(|t| t.dlq_of.is_some())
         .count();
     eprintln!(
-        "Imported {} topic{} ({dlqs} dead-letter) and {} consumer group{} from {}{}.",
-        loaded.topics.len(),
-        plural(loaded.topics.len()),
-        loaded.groups.len(),
-        plural(loaded.groups.len()),
+        "Imported {} ({dlqs} dead-letter) and {} from {}{}.",
+        plural(loaded.topics.len(), "topic", "topics"),
+        plural(loaded.groups.len(), "consumer group", "consumer groups"),
         conn.bootstrap(),
         output
             .map(|p| format!(" into {}", p.display()))
@@ -218,14 +217,6 @@ fn write_whole(path: &Path, text: &str) -> Result<(), Error> {
             source,
         }
     })
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 /// Loads the generated file exactly as `topo plan` will and diffs it against what was

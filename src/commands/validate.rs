@@ -6,10 +6,7 @@ use super::topology;
 use crate::cli::FileArgs;
 use crate::error::{Error, Status};
 use crate::model::DesiredState;
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+use crate::units::plural;
 
 fn counts(d: &DesiredState) -> String {
     format!(

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::diff::topics::Outcome;
-use crate::model::{DesiredState, GroupSpec, LiveGroup, LiveState};
+use crate::model::{DesiredState, GroupSpec, LiveGroup, LiveState, PartitionLag};
 use crate::plan::{
     Action, Change, Drift, GroupView, Op, Phase, Refusal, RefusalKind, Resource, TopicLagView,
     Warning, WarningKind,
@@ -53,10 +53,7 @@ fn view(spec: &GroupSpec, current: Option<&LiveGroup>) -> GroupView {
             g.offsets
                 .iter()
                 .map(|(topic, parts)| {
-                    let worst = parts
-                        .iter()
-                        .map(|p| (p.partition, p.lag()))
-                        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
+                    let worst = PartitionLag::worst(parts);
                     let view = TopicLagView {
                         partitions: parts.len() as i32,
                         committed_partitions: parts.iter().filter(|p| p.committed.is_some()).count()

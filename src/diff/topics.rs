@@ -214,8 +214,8 @@ fn remap_risk(spec: &TopicSpec, from: i32, ctx: &DiffContext) -> Option<Risk> {
     let key = spec.key.as_deref().unwrap_or("key");
     let share = partition::moved_share(from, to).ok()?;
     let mut message = format!(
-        "keyed by {key} ({partitioner}): {}% of keys move to another partition",
-        percent(share)
+        "keyed by {key} ({partitioner}): {} of keys move to another partition",
+        units::percent(share)
     );
     if let Some(keys) = ctx.sample_keys.get(&spec.name) {
         if let Ok(moves) =
@@ -235,15 +235,6 @@ fn remap_risk(spec: &TopicSpec, from: i32, ctx: &DiffContext) -> Option<Risk> {
         key: "partitions".into(),
         message,
     })
-}
-
-fn percent(share: f64) -> String {
-    let p = share * 100.0;
-    if (p - p.round()).abs() < 0.05 {
-        format!("{}", p.round() as i64)
-    } else {
-        format!("{p:.1}")
-    }
 }
 
 /// Compares two config values the way Kafka means them: lists ignore spacing, numbers
@@ -576,11 +567,5 @@ mod tests {
             &mut out,
         );
         assert_eq!(out.actions.len(), 1);
-    }
-
-    #[test]
-    fn percent_is_whole_when_exact() {
-        assert_eq!(percent(0.75), "75");
-        assert_eq!(percent(2.0 / 3.0), "66.7");
     }
 }

@@ -370,6 +370,15 @@ impl PartitionLag {
         let from = self.committed.unwrap_or(self.log_start).max(self.log_start);
         (self.log_end - from).max(0)
     }
+
+    /// The partition furthest behind and its lag (zero when none lags); ties go to the
+    /// lowest partition so the plan and `topo status` name the same one.
+    pub(crate) fn worst(parts: &[PartitionLag]) -> Option<(i32, i64)> {
+        parts
+            .iter()
+            .map(|p| (p.partition, p.lag()))
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,10 +7,10 @@
 
 use super::{
     block_lines, blocks, drift_text, group_state_text, is_noop, legend, next_step, no_changes_line,
-    over_budget, plural, topic_lag_text, unattached_drift, unstyled, warning_entries, Block,
-    Layout,
+    over_budget, topic_lag_text, unattached_drift, unstyled, warning_entries, Block, Layout,
 };
 use crate::plan::Plan;
+use crate::units::plural;
 
 /// Escapes text for Markdown paragraphs and HTML: names and messages come from users and
 /// brokers, and a stray `<` or `|` must not turn into markup or a table column.

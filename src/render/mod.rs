@@ -36,7 +36,7 @@ use crate::plan::{
     Action, Change, Drift, GroupView, Op, Plan, Refusal, Resource, ResourceKind, Summary,
     TopicLagView, WarningKind,
 };
-use crate::units;
+use crate::units::{self, plural};
 
 /// The versioned JSON document: exactly the serde form of the plan, so `Plan::from_json`
 /// reads back what this writes. Ends with a newline because it usually lands in a file.
@@ -614,10 +614,6 @@ fn risk_lines(indent: &str, message: &str) -> Vec<TextLine> {
             }
         })
         .collect()
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `cluster 127.0.0.1:19092 · Apache Kafka 3.9 · 1 broker`, or without a probed profile

@@ -5,6 +5,7 @@
 //! Pure: the numbers come from `crate::partition`, the table width from the caller.
 
 use crate::partition::{self, Partitioner};
+use crate::units::{percent, plural};
 
 use super::table::{align_right, grid};
 
@@ -57,10 +58,6 @@ pub(crate) fn all_partitioners(
     ))
 }
 
-fn percent(share: f64) -> String {
-    format!("{:.1}%", share * 100.0)
-}
-
 /// How many of `keys` change partition from `from` to `to` partitions under each of
 /// `partitioners`, next to the share expected for uniformly hashed keys, with the first
 /// few moves as examples.
@@ -73,9 +70,8 @@ pub(crate) fn moves_report(
 ) -> Result<String, String> {
     let uniform = partition::moved_share(from, to).map_err(|e| e.to_string())?;
     let mut out = format!(
-        "{} key{} from {source}, {from} -> {to} partitions\n",
-        keys.len(),
-        if keys.len() == 1 { "" } else { "s" }
+        "{} from {source}, {from} -> {to} partitions\n",
+        plural(keys.len(), "key", "keys")
     );
     for &p in partitioners {
         let moves =
@@ -156,7 +152,7 @@ mod tests {
             text.contains(&format!("md5: {} of 5 keys move", moves.moved)),
             "{text}"
         );
-        assert!(text.contains("uniformly hashed keys: 50.0% move"), "{text}");
+        assert!(text.contains("uniformly hashed keys: 50% move"), "{text}");
         snapshot!("partition-moves", text);
 
         let all = moves_report("keys.txt", &keys, &Partitioner::ALL, 6, 8).unwrap();
@@ -166,8 +162,8 @@ mod tests {
         let none = moves_report("empty.txt", &[], &[Partitioner::Md5], 6, 6).unwrap();
         assert_eq!(
             none,
-            "0 keys from empty.txt, 6 -> 6 partitions\n  md5: 0 of 0 keys move (0.0%); \
-             uniformly hashed keys: 0.0% move\n"
+            "0 keys from empty.txt, 6 -> 6 partitions\n  md5: 0 of 0 keys move (0%); \
+             uniformly hashed keys: 0% move\n"
         );
     }
 

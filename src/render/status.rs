@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use comfy_table::Table;
 
 use crate::model::{DesiredState, LiveGroup, LiveState, PartitionLag};
-use crate::units;
+use crate::units::{self, plural};
 
 use super::table::{align_right, grid};
 
@@ -37,16 +37,6 @@ pub(crate) fn message_count(topic: &str, partitions: i32, positions: &Positions)
                 .map(|(start, end)| (end - start).max(0))
         })
         .sum()
-}
-
-/// The partition furthest behind and its lag, when any partition lags at all; ties go to
-/// the lowest partition, as in the plan's group view.
-pub(crate) fn worst_partition(parts: &[PartitionLag]) -> Option<(i32, i64)> {
-    parts
-        .iter()
-        .map(|p| (p.partition, p.lag()))
-        .filter(|(_, lag)| *lag > 0)
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
 }
 
 /// A live value with its declared value alongside when they differ.
@@ -157,7 +147,8 @@ fn group_row(
         }
     };
     let worst = parts
-        .and_then(|ps| worst_partition(ps))
+        .and_then(|ps| PartitionLag::worst(ps))
+        .filter(|(_, lag)| *lag > 0)
         .map_or_else(|| "-".to_string(), |(p, l)| format!("p{p}: {l}"));
     // Budgets apply to declared topics only, exactly as the plan's drift check counts them.
     let budget = budget.filter(|_| declared);
@@ -223,10 +214,9 @@ pub(crate) fn render_status(
     width: Option<u16>,
 ) -> String {
     let mut out = format!(
-        "Cluster {} ({} broker{})\n\nTopics\n",
+        "Cluster {} ({})\n\nTopics\n",
         live.bootstrap,
-        live.brokers,
-        if live.brokers == 1 { "" } else { "s" }
+        plural(live.brokers as usize, "broker", "brokers")
     );
     if desired.topics.is_empty() {
         out.push_str("  none declared\n");
@@ -291,11 +281,12 @@ mod tests {
     #[test]
     fn worst_partition_prefers_the_highest_lag_then_the_lowest_partition() {
         assert_eq!(
-            worst_partition(&[lag(0, Some(5), 5), lag(1, Some(5), 5)]),
-            None
+            PartitionLag::worst(&[lag(0, Some(5), 5), lag(1, Some(5), 5)]),
+            Some((0, 0))
         );
+        assert_eq!(PartitionLag::worst(&[]), None);
         let parts = [lag(0, Some(1), 5), lag(1, Some(0), 9), lag(2, Some(1), 9)];
-        assert_eq!(worst_partition(&parts), Some((1, 9)));
+        assert_eq!(PartitionLag::worst(&parts), Some((1, 9)));
     }
 
     fn topic(name: &str, partitions: i32, retention: &str, dlq_of: Option<&str>) -> TopicSpec {

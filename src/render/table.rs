@@ -6,8 +6,9 @@
 
 use comfy_table::{presets, CellAlignment, ColumnConstraint, ContentArrangement, Table, Width};
 
-use super::{blocks, drift_line, is_noop, no_changes_line, plan_line, plural, Block, Mark};
+use super::{blocks, drift_line, is_noop, no_changes_line, plan_line, Block, Mark};
 use crate::plan::{Op, Plan, RiskKind};
+use crate::units::plural;
 
 /// Columns wrap inside this width instead of following the terminal's.
 const TABLE_WIDTH: u16 = 100;

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use crate::diff::values_equal;
 use crate::model::{is_internal_topic, ConfigMap, LiveState, LiveTopic};
-use crate::units::{is_duration_key, is_size_key};
+use crate::units::{is_duration_key, is_size_key, whole_duration, whole_size};
 
 /// The suffix that pairs a topic with its dead-letter topic, as `dlq = true` names it.
 const DLQ_SUFFIX: &str = "-dlq";
@@ -205,9 +205,9 @@ fn inline_config(config: &ConfigMap) -> String {
 fn config_value(key: &str, value: &str) -> String {
     if let Some(n) = value.parse::<i64>().ok().filter(|n| n.to_string() == value) {
         let human = if is_duration_key(key) {
-            whole_unit(n, DURATION_UNITS)
+            whole_duration(n)
         } else if is_size_key(key) {
-            whole_unit(n, SIZE_UNITS)
+            whole_size(n)
         } else {
             None
         };
@@ -217,35 +217,6 @@ fn config_value(key: &str, value: &str) -> String {
         "true" | "false" => value.to_string(),
         _ => string(value),
     }
-}
-
-/// Coarsest first; milliseconds are left as integers (`123456` reads better than
-/// `2m3s456ms`, and a mixed form is no easier to check against the broker's number).
-const DURATION_UNITS: &[(i64, &str)] = &[
-    (86_400_000, "d"),
-    (3_600_000, "h"),
-    (60_000, "m"),
-    (1_000, "s"),
-];
-
-const SIZE_UNITS: &[(i64, &str)] = &[
-    (1 << 40, "TiB"),
-    (1 << 30, "GiB"),
-    (1 << 20, "MiB"),
-    (1 << 10, "KiB"),
-];
-
-/// `n` as a whole number of the coarsest unit that divides it exactly (`7d`, `36h`,
-/// `512MiB`); `None` for values no unit divides, zero and negatives (`-1` means unlimited
-/// and stays as Kafka writes it).
-fn whole_unit(n: i64, units: &[(i64, &str)]) -> Option<String> {
-    if n <= 0 {
-        return None;
-    }
-    units
-        .iter()
-        .find(|(unit, _)| n % unit == 0)
-        .map(|(unit, suffix)| format!("{}{suffix}", n / unit))
 }
 
 /// A table key: bare when TOML allows it, quoted otherwise (dots would nest tables).
@@ -527,13 +498,13 @@ mod tests {
             604_800_000,
             2_592_000_000,
         ] {
-            let Some(h) = whole_unit(ms, DURATION_UNITS) else {
+            let Some(h) = whole_duration(ms) else {
                 panic!("{ms}")
             };
             assert_eq!(crate::units::parse_duration_ms(&h), Ok(ms), "{h}");
         }
-        for bytes in [1 << 10, 3 << 20, 1 << 30, 5 << 40] {
-            let Some(h) = whole_unit(bytes, SIZE_UNITS) else {
+        for bytes in [1 << 10, 3 << 20, 1 << 30, 5 << 40, 2 << 50] {
+            let Some(h) = whole_size(bytes) else {
                 panic!("{bytes}")
             };
             assert_eq!(crate::units::parse_size_bytes(&h), Ok(bytes), "{h}");

@@ -12,6 +12,8 @@
 use std::fmt;
 use std::ops::Range;
 
+use crate::units::plural;
+
 /// Whether a diagnostic blocks loading.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Severity {
@@ -137,14 +139,6 @@ impl Diagnostics {
     }
 }
 
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
 fn render_all(diagnostics: &[Diagnostic], omitted: &Omitted) -> String {
     let mut out = String::new();
     for d in diagnostics {
@@ -155,15 +149,15 @@ fn render_all(diagnostics: &[Diagnostic], omitted: &Omitted) -> String {
     if more > 0 {
         out.push_str(&format!(
             "... and {more} more not shown ({}, {}); fix the ones above and run again\n\n",
-            plural(omitted.errors, "error"),
-            plural(omitted.warnings, "warning")
+            plural(omitted.errors, "error", "errors"),
+            plural(omitted.warnings, "warning", "warnings")
         ));
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count() + omitted.errors;
     let warnings = diagnostics.len() + omitted.errors + omitted.warnings - errors;
-    out.push_str(&plural(errors, "error"));
+    out.push_str(&plural(errors, "error", "errors"));
     out.push_str(", ");
-    out.push_str(&plural(warnings, "warning"));
+    out.push_str(&plural(warnings, "warning", "warnings"));
     out
 }
 
