@@ -203,8 +203,8 @@ pub enum Command {
         /// Use this declared topic's partitioner and live partition count.
         #[arg(long, conflicts_with = "partitions")]
         topic: Option<String>,
-        /// Partition count to map into.
-        #[arg(long, allow_negative_numbers = true)]
+        /// The partition count keys map into today (required without --topic).
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
         partitions: Option<i32>,
         /// Hashing scheme (default: the topic's declared partitioner, else md5).
         #[arg(long, value_enum, ignore_case = true)]
@@ -212,11 +212,18 @@ pub enum Command {
         /// Show every partitioner side by side.
         #[arg(long)]
         all: bool,
-        /// Count how many keys of this file (one per line) move when partitions change to --to.
+        /// Count how many keys of this file (one per line) move when the partition count
+        /// changes to --to-partitions.
         #[arg(long, value_name = "FILE")]
         keys: Option<PathBuf>,
-        /// New partition count for --keys.
-        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        /// The new partition count for --keys, compared with --partitions or the topic's live
+        /// count. `--to` is the older spelling.
+        #[arg(
+            long = "to-partitions",
+            alias = "to",
+            value_name = "M",
+            allow_negative_numbers = true
+        )]
         to: Option<i32>,
         #[command(flatten)]
         file: FileArgs,
@@ -297,5 +304,27 @@ mod tests {
         );
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("2days").is_err());
+    }
+
+    #[test]
+    fn the_new_partition_count_takes_its_old_spelling_too() {
+        for flag in ["--to-partitions", "--to"] {
+            let cli = Cli::try_parse_from([
+                "topo",
+                "partition",
+                "--partitions",
+                "6",
+                "--keys",
+                "keys.txt",
+                flag,
+                "8",
+            ]);
+            match cli.map(|c| c.command) {
+                Ok(Command::Partition { partitions, to, .. }) => {
+                    assert_eq!((partitions, to), (Some(6), Some(8)), "{flag}")
+                }
+                other => panic!("{flag}: {other:?}"),
+            }
+        }
     }
 }

@@ -40,7 +40,7 @@ enum Count<'a> {
 struct Request<'a> {
     key: Option<&'a str>,
     count: Count<'a>,
-    /// `--keys FILE --to M`, with M already checked to be positive.
+    /// `--keys FILE --to-partitions M`, with M already checked to be positive.
     keys: Option<(&'a Path, i32)>,
 }
 
@@ -57,19 +57,22 @@ fn positive(n: i32, flag: &str) -> Result<i32, String> {
 /// touching the topology file or the cluster.
 fn check_args(args: &PartitionArgs) -> Result<Request<'_>, String> {
     let keys = match (&args.keys, args.to) {
-        (Some(path), Some(to)) => Some((path.as_path(), positive(to, "--to")?)),
+        (Some(path), Some(to)) => Some((path.as_path(), positive(to, "--to-partitions")?)),
         (Some(_), None) => {
-            return Err("--keys FILE needs --to M, the partition count to compare with".into())
+            return Err(
+                "--keys FILE needs --to-partitions M, the partition count to compare with".into(),
+            )
         }
         (None, Some(_)) => {
-            return Err("--to M compares key placements and needs --keys FILE".into())
+            return Err("--to-partitions M compares key placements and needs --keys FILE".into())
         }
         (None, None) => None,
     };
     let key = args.key.as_deref();
     if key.is_none() && keys.is_none() {
         return Err(
-            "give a KEY to map (`topo partition tenant-42 --partitions 6`) or --keys FILE --to M"
+            "give a KEY to map (`topo partition tenant-42 --partitions 6`) or --keys FILE \
+             --to-partitions M"
                 .into(),
         );
     }
@@ -236,7 +239,7 @@ mod tests {
         };
         assert!(check_args(&a)
             .unwrap_err()
-            .contains("--to must be greater than 0, not 0"));
+            .contains("--to-partitions must be greater than 0, not 0"));
     }
 
     #[test]
@@ -257,7 +260,9 @@ mod tests {
             keys: Some("k".into()),
             ..args()
         };
-        assert!(check_args(&a).unwrap_err().contains("needs --to"));
+        assert!(check_args(&a)
+            .unwrap_err()
+            .contains("needs --to-partitions"));
         let a = PartitionArgs {
             to: Some(8),
             ..args()
