@@ -130,9 +130,12 @@ fn doc_files() -> Vec<std::path::PathBuf> {
     files
 }
 
-/// A snapshot's text, without insta's header.
+/// A snapshot's text, without insta's header; any other file (a scenario's topology) whole.
 fn snapshot_text(path: &std::path::Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if path.extension().is_none_or(|e| e != "snap") {
+        return text.trim_end().to_string();
+    }
     let body = text
         .strip_prefix("---\n")
         .and_then(|rest| rest.split_once("\n---\n"))
@@ -144,7 +147,8 @@ fn snapshot_text(path: &std::path::Path) -> String {
 /// Plans quoted in the docs are output that tests produce: a fenced block right after
 /// `<!-- snapshot: snapshots/core/NAME.snap -->` is the whole snapshot, and one after
 /// `<!-- snapshot excerpt: snapshots/core/NAME.snap -->` is a run of its lines. A change
-/// to the output then fails here until the docs quote it again.
+/// to the output then fails here until the docs quote it again. The marker may also name
+/// a scenario's input file, which the block then quotes whole.
 #[test]
 fn plans_quoted_in_the_docs_are_snapshots() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -311,6 +311,7 @@ scenarios! {
     default_equal => "default-equal",
     delete_allowed => "delete-allowed",
     dlq_expansion => "dlq-expansion",
+    drift_retention => "drift-retention",
     empty_cluster => "empty-cluster",
     group_active_refused => "group-active-refused",
     group_lag_over_budget => "group-lag-over-budget",
