@@ -35,6 +35,11 @@
 //! [unmanaged_groups]               # undeclared groups with commits on managed topics
 //! orders-audit = ["orders"]
 //! ```
+//!
+//! A top-level `acls = [...]` says the cluster runs an authorizer and lists the ACLs of
+//! the declared principals, each as the plan JSON writes a binding (`resource_type`,
+//! `name`, `pattern`, `principal`, `host`, `operation`, `permission`); `acls = []` is an
+//! authorizer with none of them. Without it, ACLs were not read.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -43,8 +48,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use topo::diff::{diff, DiffContext};
 use topo::model::{
-    ConfigSource, DesiredState, GroupState, LiveConfigEntry, LiveGroup, LiveState, LiveTopic,
-    PartitionLag,
+    AclBinding, ConfigSource, DesiredState, GroupState, LiveAcls, LiveConfigEntry, LiveGroup,
+    LiveState, LiveTopic, PartitionLag,
 };
 use topo::plan::{Drift, Op, Plan, RefusalKind, RiskKind, WarningKind};
 use topo::render::{self, HumanOptions};
@@ -73,6 +78,7 @@ struct LiveFile {
     groups: BTreeMap<String, LiveGroupFile>,
     #[serde(default)]
     unmanaged_groups: BTreeMap<String, BTreeSet<String>>,
+    acls: Option<BTreeSet<AclBinding>>,
 }
 
 #[derive(Deserialize)]
@@ -229,6 +235,7 @@ fn live_state(dir: &Path) -> LiveState {
         topics,
         groups,
         unmanaged_groups: file.unmanaged_groups,
+        acls: file.acls.map_or(LiveAcls::NotRead, LiveAcls::Read),
         ..LiveState::default()
     }
 }
@@ -304,6 +311,7 @@ macro_rules! scenarios {
 }
 
 scenarios! {
+    acls_granted => "acls-granted",
     cleanup_policy_change => "cleanup-policy-change",
     config_change => "config-change",
     config_set => "config-set",
@@ -642,4 +650,21 @@ fn plan_markdown_leads_with_risks_and_refusals() {
         md.contains("<details>\n<summary><code>+ topic \"ingestion-events-dlq\""),
         "{md}"
     );
+}
+
+#[test]
+fn plan_acls_are_granted_under_the_resource_they_protect() {
+    let plan = plan("acls-granted");
+    let granted: Vec<usize> = plan
+        .actions
+        .iter()
+        .filter_map(|a| match &a.op {
+            Op::CreateAcls { acls } => Some(acls.len()),
+            _ => None,
+        })
+        .collect();
+    // READ and DESCRIBE on the topic, READ on the group.
+    assert_eq!(granted, [2, 1]);
+    let text = human(&plan);
+    assert!(text.contains("grant access\n"), "{text}");
 }
