@@ -132,7 +132,7 @@ fn keys_file_counts_moves_on_a_partition_change() {
         "6",
         "--keys",
         "tenants.txt",
-        "--to",
+        "--to-partitions",
         "8",
     ]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -143,7 +143,7 @@ fn keys_file_counts_moves_on_a_partition_change() {
         "{run:?}"
     );
     assert!(
-        run.stdout.contains("uniformly hashed keys: 75.0% move"),
+        run.stdout.contains("uniformly hashed keys: 75% move"),
         "{run:?}"
     );
     let (key, old, new) = &moves.examples[0];
@@ -154,5 +154,5 @@ fn keys_file_counts_moves_on_a_partition_change() {
 
     let run = ws.topo(&["partition", "--partitions", "6", "--keys", "tenants.txt"]);
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stderr.contains("needs --to"), "{run:?}");
+    assert!(run.stderr.contains("needs --to-partitions"), "{run:?}");
 }
