@@ -851,27 +851,26 @@ pub(crate) fn list_consumer_group_offsets(
             rd::rd_kafka_ListConsumerGroupOffsets_result_groups,
         )
     };
-    // The API takes exactly one request object.
-    let requests = [request];
-    let request = Array::objects(rd::rd_kafka_ListConsumerGroupOffsets, &requests);
-    let answer = call.send(admin, timeout, false, request)?;
+    let partitions = group_offsets(
+        &call,
+        admin,
+        timeout,
+        rd::rd_kafka_ListConsumerGroupOffsets,
+        request,
+    )?;
     let mut out = Vec::new();
-    for &group_result in answer.items()? {
-        // SAFETY: `group_result` is a live element of the result array.
-        let partitions = unsafe { group_result_partitions(OP, group_result)? };
-        for tp in partitions {
-            if tp.err != NO_ERROR {
-                let err = broker_error(tp.err, String::new());
-                return Err(FfiError::Request {
-                    op: OP,
-                    code: err.code,
-                    message: format!("{}[{}]: {}", tp.topic, tp.partition, err.message),
-                });
-            }
-            // A negative offset means "no committed offset"; only real commits are reported.
-            if tp.offset >= 0 {
-                out.push((tp.topic, tp.partition, tp.offset));
-            }
+    for tp in partitions {
+        if tp.err != NO_ERROR {
+            let err = broker_error(tp.err, String::new());
+            return Err(FfiError::Request {
+                op: OP,
+                code: err.code,
+                message: format!("{}[{}]: {}", tp.topic, tp.partition, err.message),
+            });
+        }
+        // A negative offset means "no committed offset"; only real commits are reported.
+        if tp.offset >= 0 {
+            out.push((tp.topic, tp.partition, tp.offset));
         }
     }
     out.sort();
@@ -919,23 +918,24 @@ pub(crate) fn alter_consumer_group_offsets(
             rd::rd_kafka_AlterConsumerGroupOffsets_result_groups,
         )
     };
-    // The API takes exactly one request object.
-    let requests = [request];
-    let request = Array::objects(rd::rd_kafka_AlterConsumerGroupOffsets, &requests);
-    let answer = call.send(admin, timeout, false, request)?;
-    let mut out = Vec::new();
-    for &group_result in answer.items()? {
-        // SAFETY: `group_result` is a live element of the result array.
-        let partitions = unsafe { group_result_partitions(OP, group_result)? };
-        for tp in partitions {
+    let partitions = group_offsets(
+        &call,
+        admin,
+        timeout,
+        rd::rd_kafka_AlterConsumerGroupOffsets,
+        request,
+    )?;
+    let mut out: Vec<CommitOutcome> = partitions
+        .into_iter()
+        .map(|tp| {
             let outcome = if tp.err == NO_ERROR {
                 Ok(())
             } else {
                 Err(broker_error(tp.err, String::new()))
             };
-            out.push(((tp.topic, tp.partition), outcome));
-        }
-    }
+            ((tp.topic, tp.partition), outcome)
+        })
+        .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
@@ -1617,6 +1617,26 @@ unsafe fn read_partition_list(
             .filter_map(|i| read_partition(elems.add(i)))
             .collect()
     }
+}
+
+/// Sends the one request object a group-offsets call (List or Alter) takes and returns the
+/// partitions of every group in the answer; a group-level error fails the call.
+fn group_offsets<R, G: Owned>(
+    call: &AdminCall<R, rd::rd_kafka_group_result_t>,
+    admin: &AdminClient<DefaultClientContext>,
+    timeout: Duration,
+    enqueue: EnqueueArray<*mut G::Raw>,
+    request: G,
+) -> Result<Vec<PartitionInfo>, FfiError> {
+    // The API takes exactly one request object.
+    let requests = [request];
+    let answer = call.send(admin, timeout, false, Array::objects(enqueue, &requests))?;
+    let mut out = Vec::new();
+    for &group_result in answer.items()? {
+        // SAFETY: `group_result` is a live element of the result array.
+        out.extend(unsafe { group_result_partitions(call.op, group_result)? });
+    }
+    Ok(out)
 }
 
 /// Partitions of a group result, or the group-level error.

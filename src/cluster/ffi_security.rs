@@ -2,9 +2,10 @@
 //! DeleteAcls, DescribeUserScramCredentials and AlterUserScramCredentials. A child of
 //! `ffi`, under the same invariants (guards own every object created here, result
 //! pointers are read only while their event lives, enum values coming back from the
-//! broker are read as integers).
+//! broker are read as integers). Each call goes through `ffi`'s `AdminCall` and supplies
+//! only its request objects and the conversion of each result item.
 
-use std::ffi::{c_char, c_int};
+use std::ffi::c_int;
 
 use super::*;
 use crate::model::{
@@ -23,15 +24,6 @@ owned_ptr!(
     rd::rd_kafka_UserScramCredentialAlteration_t,
     rd::rd_kafka_UserScramCredentialAlteration_destroy
 );
-
-/// Waits for the call's result event; an event-level error fails the call.
-fn wait(call: &Call, expected: rd::rd_kafka_event_type_t) -> Result<Event, FfiError> {
-    let event = call.wait_event(expected)?;
-    match event_error(&event) {
-        None => Ok(event),
-        Some((code, message)) => Err(request_error(call.op, call.timeout, code, message)),
-    }
-}
 
 /// Accessors whose enum results may hold values newer than the bindings.
 mod ints {
@@ -211,6 +203,36 @@ unsafe fn read_acl(acl: *const rd::rd_kafka_AclBinding_t) -> Option<AclBinding> 
     }
 }
 
+/// Sends `acls` in one request, as bindings or, when `filter` is set, as exact filters,
+/// and converts each answer item; one result per binding, in order. A binding the broker
+/// did not answer for fails rather than passing unnoticed.
+fn acl_batch<R, I, T>(
+    call: &AdminCall<R, I>,
+    admin: &AdminClient<DefaultClientContext>,
+    timeout: Duration,
+    enqueue: EnqueueArray<*mut rd::rd_kafka_AclBinding_t>,
+    acls: &[AclBinding],
+    filter: bool,
+    convert: impl FnMut(*const I) -> Result<T, BrokerError>,
+) -> Result<Vec<Result<T, BrokerError>>, FfiError> {
+    if acls.is_empty() {
+        return Ok(Vec::new());
+    }
+    let objects = acls
+        .iter()
+        .map(|a| acl_object(call.op, a, filter))
+        .collect::<Result<Vec<_>, _>>()?;
+    let request = Array::objects(enqueue, &objects);
+    let mut out = call.call(admin, timeout, false, request, convert)?;
+    out.resize_with(acls.len(), || {
+        Err(BrokerError {
+            code: "Unknown".into(),
+            message: "the broker returned no result for this ACL".into(),
+        })
+    });
+    Ok(out)
+}
+
 /// Every ACL on the cluster (one DescribeAcls with a match-anything filter), sorted.
 /// A cluster without an authorizer fails with code `SecurityDisabled`.
 pub(crate) fn describe_acls(
@@ -234,37 +256,22 @@ pub(crate) fn describe_acls(
         )
     };
     let filter = Acl::from_raw(raw).ok_or_else(|| invalid(OP, errstr.message()))?;
-    let call = Call::new(
-        admin,
-        OP,
-        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBEACLS,
-        timeout,
-    )?;
-    // SAFETY: handle, filter, options and queue are live; librdkafka copies the filter.
-    unsafe {
-        rd::rd_kafka_DescribeAcls(
-            call.rk,
-            filter.as_ptr(),
-            call.options.as_ptr(),
-            call.queue.as_ptr(),
+    // SAFETY: the API, the event type and both accessors all belong to DescribeAcls.
+    let call = unsafe {
+        AdminCall::new(
+            OP,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBEACLS,
+            rd::RD_KAFKA_EVENT_DESCRIBEACLS_RESULT,
+            rd::rd_kafka_event_DescribeAcls_result,
+            rd::rd_kafka_DescribeAcls_result_acls,
         )
     };
-    let event = wait(&call, rd::RD_KAFKA_EVENT_DESCRIBEACLS_RESULT)?;
-    // SAFETY: `event` is a live event of the matching type.
-    let result = unsafe { rd::rd_kafka_event_DescribeAcls_result(event.as_ptr()) };
-    if result.is_null() {
-        return Err(unexpected_event(OP));
-    }
-    let mut cnt = 0usize;
-    // SAFETY: `result` belongs to the live event; `cnt` is a valid out pointer.
-    let array = unsafe { rd::rd_kafka_DescribeAcls_result_acls(result, &mut cnt) };
-    // SAFETY: NULL or `cnt` bindings owned by `event`.
-    let acls = unsafe { event_array(&event, array, cnt) };
-    let mut out: Vec<AclBinding> = acls
-        .iter()
-        // SAFETY: each element is a live binding owned by `event`.
-        .filter_map(|&a| unsafe { read_acl(a) })
-        .collect();
+    let request = One::new(rd::rd_kafka_DescribeAcls, &filter);
+    let acls = call.call(admin, timeout, false, request, |acl| {
+        // SAFETY: `acl` is a live binding of the result array, owned by the live event.
+        unsafe { read_acl(acl) }
+    })?;
+    let mut out: Vec<AclBinding> = acls.into_iter().flatten().collect();
     out.sort();
     Ok(out)
 }
@@ -276,46 +283,25 @@ pub(crate) fn create_acls(
     timeout: Duration,
 ) -> Result<Vec<Result<(), BrokerError>>, FfiError> {
     const OP: &str = "CreateAcls";
-    if acls.is_empty() {
-        return Ok(Vec::new());
-    }
-    let objects = acls
-        .iter()
-        .map(|a| acl_object(OP, a, false))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut ptrs: Vec<*mut rd::rd_kafka_AclBinding_t> = objects.iter().map(Acl::as_ptr).collect();
-    let call = Call::new(
-        admin,
-        OP,
-        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_CREATEACLS,
-        timeout,
-    )?;
-    // SAFETY: handle, options and queue are live; `ptrs` holds live bindings (kept alive
-    // by `objects`) that librdkafka copies before returning.
-    unsafe {
-        rd::rd_kafka_CreateAcls(
-            call.rk,
-            ptrs.as_mut_ptr(),
-            ptrs.len(),
-            call.options.as_ptr(),
-            call.queue.as_ptr(),
+    // SAFETY: the API, the event type and both accessors all belong to CreateAcls.
+    let call = unsafe {
+        AdminCall::new(
+            OP,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_CREATEACLS,
+            rd::RD_KAFKA_EVENT_CREATEACLS_RESULT,
+            rd::rd_kafka_event_CreateAcls_result,
+            rd::rd_kafka_CreateAcls_result_acls,
         )
     };
-    let event = wait(&call, rd::RD_KAFKA_EVENT_CREATEACLS_RESULT)?;
-    // SAFETY: `event` is a live event of the matching type.
-    let result = unsafe { rd::rd_kafka_event_CreateAcls_result(event.as_ptr()) };
-    if result.is_null() {
-        return Err(unexpected_event(OP));
-    }
-    let mut cnt = 0usize;
-    // SAFETY: `result` belongs to the live event; `cnt` is a valid out pointer.
-    let array = unsafe { rd::rd_kafka_CreateAcls_result_acls(result, &mut cnt) };
-    // SAFETY: NULL or `cnt` results owned by `event`, in request order.
-    let results = unsafe { event_array(&event, array, cnt) };
-    let mut out: Vec<Result<(), BrokerError>> = results
-        .iter()
-        .map(|&r| {
-            // SAFETY: `r` is a live result owned by `event`.
+    acl_batch(
+        &call,
+        admin,
+        timeout,
+        rd::rd_kafka_CreateAcls,
+        acls,
+        false,
+        |r| {
+            // SAFETY: `r` is a live result of the result array, owned by the live event.
             let err = unsafe { rd::rd_kafka_acl_result_error(r) };
             if err.is_null() {
                 Ok(())
@@ -323,15 +309,8 @@ pub(crate) fn create_acls(
                 // SAFETY: a live error owned by the result.
                 Err(unsafe { borrowed_error(err) })
             }
-        })
-        .collect();
-    out.resize_with(acls.len(), || {
-        Err(BrokerError {
-            code: "Unknown".into(),
-            message: "the broker returned no result for this ACL".into(),
-        })
-    });
-    Ok(out)
+        },
+    )
 }
 
 /// Deletes each binding with an exact filter, in one DeleteAcls request; per binding, the
@@ -342,45 +321,25 @@ pub(crate) fn delete_acls(
     timeout: Duration,
 ) -> Result<Vec<Result<usize, BrokerError>>, FfiError> {
     const OP: &str = "DeleteAcls";
-    if acls.is_empty() {
-        return Ok(Vec::new());
-    }
-    let objects = acls
-        .iter()
-        .map(|a| acl_object(OP, a, true))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut ptrs: Vec<*mut rd::rd_kafka_AclBinding_t> = objects.iter().map(Acl::as_ptr).collect();
-    let call = Call::new(
-        admin,
-        OP,
-        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DELETEACLS,
-        timeout,
-    )?;
-    // SAFETY: as in `create_acls`.
-    unsafe {
-        rd::rd_kafka_DeleteAcls(
-            call.rk,
-            ptrs.as_mut_ptr(),
-            ptrs.len(),
-            call.options.as_ptr(),
-            call.queue.as_ptr(),
+    // SAFETY: the API, the event type and both accessors all belong to DeleteAcls.
+    let call = unsafe {
+        AdminCall::new(
+            OP,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DELETEACLS,
+            rd::RD_KAFKA_EVENT_DELETEACLS_RESULT,
+            rd::rd_kafka_event_DeleteAcls_result,
+            rd::rd_kafka_DeleteAcls_result_responses,
         )
     };
-    let event = wait(&call, rd::RD_KAFKA_EVENT_DELETEACLS_RESULT)?;
-    // SAFETY: `event` is a live event of the matching type.
-    let result = unsafe { rd::rd_kafka_event_DeleteAcls_result(event.as_ptr()) };
-    if result.is_null() {
-        return Err(unexpected_event(OP));
-    }
-    let mut cnt = 0usize;
-    // SAFETY: `result` belongs to the live event; `cnt` is a valid out pointer.
-    let array = unsafe { rd::rd_kafka_DeleteAcls_result_responses(result, &mut cnt) };
-    // SAFETY: NULL or `cnt` responses owned by `event`, in request order.
-    let responses = unsafe { event_array(&event, array, cnt) };
-    let mut out: Vec<Result<usize, BrokerError>> = responses
-        .iter()
-        .map(|&r| {
-            // SAFETY: `r` is a live response owned by `event`.
+    acl_batch(
+        &call,
+        admin,
+        timeout,
+        rd::rd_kafka_DeleteAcls,
+        acls,
+        true,
+        |r| {
+            // SAFETY: `r` is a live response of the result array, owned by the live event.
             let err = unsafe { rd::rd_kafka_DeleteAcls_result_response_error(r) };
             if !err.is_null() {
                 // SAFETY: a live error owned by the response.
@@ -390,15 +349,8 @@ pub(crate) fn delete_acls(
             // SAFETY: `r` is live; `matched` is a valid out pointer.
             unsafe { rd::rd_kafka_DeleteAcls_result_response_matching_acls(r, &mut matched) };
             Ok(matched)
-        })
-        .collect();
-    out.resize_with(acls.len(), || {
-        Err(BrokerError {
-            code: "Unknown".into(),
-            message: "the broker returned no result for this ACL".into(),
-        })
-    });
-    Ok(out)
+        },
+    )
 }
 
 /// SCRAM credentials per user: mechanism and iterations, or the broker's error for that
@@ -418,44 +370,22 @@ pub(crate) fn describe_user_scram_credentials(
         .iter()
         .map(|u| c_string(OP, "user name", u))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut ptrs: Vec<*const c_char> = names.iter().map(|n| n.as_ptr()).collect();
-    let call = Call::new(
-        admin,
-        OP,
-        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBEUSERSCRAMCREDENTIALS,
-        timeout,
-    )?;
-    // SAFETY: handle, options and queue are live; `ptrs` holds valid strings (kept alive
-    // by `names`) that librdkafka copies.
-    unsafe {
-        rd::rd_kafka_DescribeUserScramCredentials(
-            call.rk,
-            ptrs.as_mut_ptr(),
-            ptrs.len(),
-            call.options.as_ptr(),
-            call.queue.as_ptr(),
+    // SAFETY: the API, the event type and both accessors all belong to
+    // DescribeUserScramCredentials.
+    let call = unsafe {
+        AdminCall::new(
+            OP,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_DESCRIBEUSERSCRAMCREDENTIALS,
+            rd::RD_KAFKA_EVENT_DESCRIBEUSERSCRAMCREDENTIALS_RESULT,
+            rd::rd_kafka_event_DescribeUserScramCredentials_result,
+            rd::rd_kafka_DescribeUserScramCredentials_result_descriptions,
         )
     };
-    let event = wait(
-        &call,
-        rd::RD_KAFKA_EVENT_DESCRIBEUSERSCRAMCREDENTIALS_RESULT,
-    )?;
-    // SAFETY: `event` is a live event of the matching type.
-    let result = unsafe { rd::rd_kafka_event_DescribeUserScramCredentials_result(event.as_ptr()) };
-    if result.is_null() {
-        return Err(unexpected_event(OP));
-    }
-    let mut cnt = 0usize;
-    // SAFETY: `result` belongs to the live event; `cnt` is a valid out pointer.
-    let array =
-        unsafe { rd::rd_kafka_DescribeUserScramCredentials_result_descriptions(result, &mut cnt) };
-    // SAFETY: NULL or `cnt` descriptions owned by `event`.
-    let descriptions = unsafe { event_array(&event, array, cnt) };
-    let mut out = Vec::with_capacity(descriptions.len());
-    for &d in descriptions {
-        // SAFETY: `d` is a live description owned by `event`; everything read from it is
-        // copied before the event drops.
-        let entry = unsafe {
+    let request = Array::names(rd::rd_kafka_DescribeUserScramCredentials, &names);
+    let mut out = call.call(admin, timeout, false, request, |d| {
+        // SAFETY: `d` is a live description of the result array, owned by the live event;
+        // everything read from it is copied before the event drops.
+        unsafe {
             let user = owned_string(rd::rd_kafka_UserScramCredentialsDescription_user(d));
             let err = rd::rd_kafka_UserScramCredentialsDescription_error(d);
             let error = (!err.is_null())
@@ -487,9 +417,8 @@ pub(crate) fn describe_user_scram_credentials(
                     (user, Ok(creds))
                 }
             }
-        };
-        out.push(entry);
-    }
+        }
+    })?;
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
 }
@@ -529,49 +458,28 @@ pub(crate) fn upsert_user_scram_credentials(
             ScramAlteration::from_raw(raw).ok_or_else(|| no_object(OP, "credential upsertion"))?,
         );
     }
-    let mut ptrs: Vec<*mut rd::rd_kafka_UserScramCredentialAlteration_t> =
-        objects.iter().map(ScramAlteration::as_ptr).collect();
-    let call = Call::new(
-        admin,
-        OP,
-        rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_ALTERUSERSCRAMCREDENTIALS,
-        timeout,
-    )?;
-    // SAFETY: handle, options and queue are live; `ptrs` holds live alterations (kept
-    // alive by `objects`) that librdkafka copies.
-    unsafe {
-        rd::rd_kafka_AlterUserScramCredentials(
-            call.rk,
-            ptrs.as_mut_ptr(),
-            ptrs.len(),
-            call.options.as_ptr(),
-            call.queue.as_ptr(),
+    // SAFETY: the API, the event type and both accessors all belong to
+    // AlterUserScramCredentials.
+    let call = unsafe {
+        AdminCall::new(
+            OP,
+            rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_ALTERUSERSCRAMCREDENTIALS,
+            rd::RD_KAFKA_EVENT_ALTERUSERSCRAMCREDENTIALS_RESULT,
+            rd::rd_kafka_event_AlterUserScramCredentials_result,
+            rd::rd_kafka_AlterUserScramCredentials_result_responses,
         )
     };
-    let event = wait(&call, rd::RD_KAFKA_EVENT_ALTERUSERSCRAMCREDENTIALS_RESULT)?;
-    // SAFETY: `event` is a live event of the matching type.
-    let result = unsafe { rd::rd_kafka_event_AlterUserScramCredentials_result(event.as_ptr()) };
-    if result.is_null() {
-        return Err(unexpected_event(OP));
-    }
-    let mut cnt = 0usize;
-    // SAFETY: `result` belongs to the live event; `cnt` is a valid out pointer.
-    let array =
-        unsafe { rd::rd_kafka_AlterUserScramCredentials_result_responses(result, &mut cnt) };
-    // SAFETY: NULL or `cnt` responses owned by `event` (one per user, not per mechanism).
-    let responses = unsafe { event_array(&event, array, cnt) };
-    let mut error = None;
-    for &r in responses {
-        // SAFETY: `r` is a live response owned by `event`.
+    let request = Array::objects(rd::rd_kafka_AlterUserScramCredentials, &objects);
+    // One response per user, not per mechanism.
+    let errors = call.call(admin, timeout, false, request, |r| {
+        // SAFETY: `r` is a live response of the result array, owned by the live event.
         let err = unsafe { rd::rd_kafka_AlterUserScramCredentials_result_response_error(r) };
-        if !err.is_null() {
-            // SAFETY: a live error owned by the response.
-            let e = unsafe { borrowed_error(err) };
-            if e.code != "NoError" {
-                error = Some(e);
-            }
-        }
-    }
+        (!err.is_null())
+            // SAFETY: a live error owned by the response (checked non-NULL).
+            .then(|| unsafe { borrowed_error(err) })
+            .filter(|e| e.code != "NoError")
+    })?;
+    let error = errors.into_iter().flatten().last();
     Ok(credentials
         .iter()
         .map(|_| error.clone().map_or(Ok(()), Err))
