@@ -114,7 +114,17 @@ pub(crate) fn percent(share: f64) -> String {
 
 /// A count with its noun, singular only for exactly one: `1 topic`, `0 topics`.
 pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+    format!("{n} {}", noun(n, one, many))
+}
+
+/// The noun alone for a count of `n`, where the count is not printed next to it
+/// (`consumes managed topics a, b`).
+pub(crate) fn noun<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
 }
 
 /// Whether a config key holds milliseconds (by Kafka's naming convention).
@@ -213,5 +223,7 @@ mod tests {
         assert_eq!(plural(0, "topic", "topics"), "0 topics");
         assert_eq!(plural(1, "topic", "topics"), "1 topic");
         assert_eq!(plural(2, "ACL", "ACLs"), "2 ACLs");
+        assert_eq!(noun(1, "factor", "factors"), "factor");
+        assert_eq!(noun(3, "factor", "factors"), "factors");
     }
 }

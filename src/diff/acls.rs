@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::diff::topics::Outcome;
 use crate::model::{AclBinding, DesiredState, LiveAcls, LiveState, Policy};
 use crate::plan::{Action, Change, Op, Phase, Resource, Warning, WarningKind};
+use crate::units::plural;
 
 /// The plan line of one ACL: who, what, from where; the permission is the value.
 fn change_key(acl: &AclBinding) -> String {
@@ -48,14 +49,9 @@ pub(crate) fn diff_acls(
                     },
                     keys: Vec::new(),
                     message: format!(
-                        "{} declared ACL{} not planned: the cluster enforces no ACLs \
-                         (its brokers run without an authorizer)",
-                        desired.acls.len(),
-                        if desired.acls.len() == 1 {
-                            " is"
-                        } else {
-                            "s are"
-                        }
+                        "{} not planned: the cluster enforces no ACLs (its brokers run \
+                         without an authorizer)",
+                        plural(desired.acls.len(), "declared ACL is", "declared ACLs are")
                     ),
                 });
             }
@@ -71,13 +67,8 @@ pub(crate) fn diff_acls(
                     },
                     keys: Vec::new(),
                     message: format!(
-                        "{why}; the {} declared ACL{} not planned",
-                        desired.acls.len(),
-                        if desired.acls.len() == 1 {
-                            " is"
-                        } else {
-                            "s are"
-                        }
+                        "{why}; the {} not planned",
+                        plural(desired.acls.len(), "declared ACL is", "declared ACLs are")
                     ),
                 });
             }
@@ -127,10 +118,9 @@ pub(crate) fn diff_acls(
                 kind: WarningKind::UndeclaredAcl,
                 resource,
                 message: format!(
-                    "{} ACL{} of declared principals not in the file: {}; left alone \
+                    "{} of declared principals not in the file: {}; left alone \
                      (policy.remove_undeclared_acls = true revokes them)",
-                    keys.len(),
-                    if keys.len() == 1 { "" } else { "s" },
+                    plural(keys.len(), "ACL", "ACLs"),
                     keys.join(", ")
                 ),
                 keys,

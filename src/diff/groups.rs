@@ -8,6 +8,7 @@ use crate::plan::{
     Action, Change, Drift, GroupView, Op, Phase, Refusal, RefusalKind, Resource, TopicLagView,
     Warning, WarningKind,
 };
+use crate::units::{noun, plural};
 
 pub(crate) fn diff_groups(desired: &DesiredState, live: &LiveState, out: &mut Outcome) {
     for spec in desired.groups.values() {
@@ -39,8 +40,8 @@ pub(crate) fn diff_groups(desired: &DesiredState, live: &LiveState, out: &mut Ou
             resource: Resource::group(group),
             keys: topics.iter().cloned().collect(),
             message: format!(
-                "not declared, consumes managed topic{} {}",
-                if topics.len() == 1 { "" } else { "s" },
+                "not declared, consumes managed {} {}",
+                noun(topics.len(), "topic", "topics"),
                 topics.iter().cloned().collect::<Vec<_>>().join(", ")
             ),
         });
@@ -98,9 +99,8 @@ fn start_offsets(
                 before: None,
                 after: Some(policy.name().into()),
                 message: format!(
-                    "group has {} active member{}; topo never moves offsets of a group with members",
-                    group.members,
-                    if group.members == 1 { "" } else { "s" }
+                    "group has {}; topo never moves offsets of a group with members",
+                    plural(group.members as usize, "active member", "active members")
                 ),
             });
             return;
@@ -133,9 +133,9 @@ fn start_offsets(
                 t,
                 None,
                 format!(
-                    "{} on {n} partition{}",
+                    "{} on {}",
                     policy.name(),
-                    if *n == 1 { "" } else { "s" }
+                    plural((*n).max(0) as usize, "partition", "partitions")
                 ),
             )
         })

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use toml::de::{DeTable, DeValue};
 
 use crate::model::{DesiredState, Origin, Origins, Policy, ScopePattern};
+use crate::units::noun;
 
 use super::diagnostic::{Diagnostic, Omitted};
 use super::env::{self, Envs};
@@ -621,11 +622,7 @@ pub fn validate_all(
                     .map(|e| format!("`{e}`"))
                     .collect::<Vec<_>>()
                     .join(", ");
-                let noun = if envs.len() == 1 {
-                    "environment"
-                } else {
-                    "environments"
-                };
+                let noun = noun(envs.len(), "environment", "environments");
                 d.message = format!("{} (in {noun} {which})", d.message);
             }
             d

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::model::{DesiredState, GroupSpec, Partitioner, TopicSpec};
+use crate::units::noun;
 
 use super::names::{metric_name, topic_name_problem};
 use super::suggest;
@@ -292,11 +293,7 @@ fn check_min_insync(ctx: &mut Ctx<'_>, topics: &[Expanded]) {
             Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
             _ => topics.join(""),
         };
-        let noun = if topics.len() == 1 {
-            "factor"
-        } else {
-            "factors"
-        };
+        let noun = noun(topics.len(), "factor", "factors");
         ctx.error(
             &span,
             format!("`min.insync.replicas` is {min}, more than the replication {noun} of {list}"),

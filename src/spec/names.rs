@@ -3,6 +3,7 @@
 //! topic the broker will refuse.
 
 use crate::model::is_internal_topic;
+use crate::units::noun;
 
 /// Kafka's limit: 249, so that `NAME-PARTITION` directory names fit in 255 bytes.
 pub(crate) const MAX_TOPIC_NAME_LEN: usize = 249;
@@ -81,8 +82,8 @@ pub(crate) fn group_id_problem(id: &str) -> Option<(String, Option<String>)> {
     let shown: Vec<String> = bad.iter().map(|c| format!("{c:?}")).collect();
     Some((
         format!(
-            "consumer group name contains the control character{} {}",
-            if bad.len() == 1 { "" } else { "s" },
+            "consumer group name contains the {} {}",
+            noun(bad.len(), "control character", "control characters"),
             shown.join(", ")
         ),
         Some("group names cannot hold NUL, newlines, tabs or other control characters".into()),
