@@ -146,6 +146,9 @@ pub struct Connection {
     probe: std::sync::Mutex<Option<Metadata>>,
     /// What the broker is and can do, probed by the first read.
     profile: std::sync::OnceLock<BrokerProfile>,
+    /// The ApiVersions probe, started when connecting: its throwaway client connects and
+    /// answers while the main client fetches metadata, so the first read rarely waits.
+    api_probe: std::sync::Mutex<Option<std::thread::JoinHandle<probe::ApiVersions>>>,
 }
 
 /// Bounds librdkafka's socket waits by the user's timeout so nothing hangs, within the
@@ -159,6 +162,74 @@ pub(crate) fn socket_timeouts(config: &mut ClientConfig, timeout: Duration) {
         "socket.connection.setup.timeout.ms",
         ms.clamp(1_000, i32::MAX as u128).to_string(),
     );
+}
+
+/// Topics up to which a first read asks every config entry of each, so one DescribeConfigs
+/// serves the profile and the read; beyond it, the entries a read drops would cost memory
+/// (about thirty per topic), and the profile's own one-topic request is the smaller cost.
+const MERGED_DESCRIBE_LIMIT: usize = 64;
+
+/// Whether a read keeps a config entry: every override, the keys it asks for (all when
+/// `keep` is `None`), and everything a broker lists only when set.
+fn keeps(
+    listed_are_set: bool,
+    keep: Option<&BTreeSet<String>>,
+    name: &str,
+    source: ConfigSource,
+) -> bool {
+    listed_are_set
+        || matches!(source, ConfigSource::DynamicTopic | ConfigSource::Unknown)
+        || keep.is_none_or(|k| k.contains(name))
+}
+
+/// Stores one topic's DescribeConfigs answer; the first failure is kept for the caller.
+fn store_configs(
+    topics: &mut BTreeMap<String, LiveTopic>,
+    topic: String,
+    answer: Result<Vec<ffi::DescribedEntry>, ffi::BrokerError>,
+    listed_are_set: bool,
+    failed: &mut Option<(String, ffi::BrokerError)>,
+) {
+    match answer {
+        Ok(entries) => {
+            let entries = entries
+                .into_iter()
+                .map(|e| {
+                    let entry = LiveConfigEntry {
+                        value: e.value,
+                        source: if listed_are_set {
+                            ConfigSource::DynamicTopic
+                        } else {
+                            e.source
+                        },
+                        read_only: e.read_only,
+                    };
+                    (e.name, entry)
+                })
+                .collect();
+            if let Some(t) = topics.get_mut(&topic) {
+                t.config = Some(entries);
+            }
+        }
+        // Listed by the metadata a moment ago, unknown to DescribeConfigs now: deleted in
+        // between (metadata trails deletes), so it is gone.
+        Err(e) if e.code == "UnknownTopicOrPartition" => {
+            topics.remove(&topic);
+        }
+        Err(e) => {
+            failed.get_or_insert((topic, e));
+        }
+    }
+}
+
+fn config_failure(failed: Option<(String, ffi::BrokerError)>) -> Result<(), ClusterError> {
+    match failed {
+        Some((topic, e)) => Err(ClusterError::Request {
+            op: "DescribeConfigs",
+            reason: format!("{topic}: {e}"),
+        }),
+        None => Ok(()),
+    }
 }
 
 fn kerr(e: impl std::fmt::Display) -> String {
@@ -196,7 +267,17 @@ impl Connection {
             settings,
             probe: std::sync::Mutex::new(None),
             profile: std::sync::OnceLock::new(),
+            api_probe: std::sync::Mutex::new(None),
         };
+        let (bootstrap, client, timeout) = (
+            conn.settings.bootstrap.clone(),
+            conn.settings.client.clone(),
+            conn.settings.timeout,
+        );
+        let handle = std::thread::spawn(move || probe::api_versions(&bootstrap, &client, timeout));
+        if let Ok(mut slot) = conn.api_probe.lock() {
+            *slot = Some(handle);
+        }
         let probe = conn.first_metadata()?;
         if let Ok(mut slot) = conn.probe.lock() {
             *slot = Some(probe);
@@ -322,19 +403,26 @@ impl Connection {
                     .min_by_key(|n| (is_internal_topic(n), *n))
                     .map(str::to_string);
                 let (apis, described) = std::thread::scope(|s| {
-                    let apis = s.spawn(|| {
-                        probe::api_versions(
-                            &self.settings.bootstrap,
-                            &self.settings.client,
-                            self.settings.timeout,
-                        )
-                    });
+                    let apis = s.spawn(|| self.api_versions());
                     let described = sample.as_deref().and_then(|t| self.describe_one(t));
                     (apis.join().unwrap_or_default(), described)
                 });
                 probe::classify(&apis, described.as_ref(), brokers)
             })
             .clone()
+    }
+
+    /// The ApiVersions the probe started at connect saw (asked again if it was taken).
+    fn api_versions(&self) -> probe::ApiVersions {
+        let started = self.api_probe.lock().ok().and_then(|mut slot| slot.take());
+        match started {
+            Some(handle) => handle.join().unwrap_or_default(),
+            None => probe::api_versions(
+                &self.settings.bootstrap,
+                &self.settings.client,
+                self.settings.timeout,
+            ),
+        }
     }
 
     /// Every entry of one topic's DescribeConfigs answer, with its source.
@@ -379,8 +467,6 @@ impl Connection {
     /// metadata, so a small plan costs about the slowest of those round trips, not their sum.
     pub async fn read(&self, req: &ReadRequest) -> Result<LiveState, ClusterError> {
         let md = self.probed_metadata()?;
-        let profile = tokio::task::block_in_place(|| self.profile(&md));
-        let listed_are_set = profile.config_sources == ConfigSources::ListedKeysAreSet;
         let mut topics = BTreeMap::new();
         for t in md.topics() {
             if t.error().is_some() {
@@ -403,10 +489,18 @@ impl Connection {
             );
         }
         let brokers: Vec<i32> = md.brokers().iter().map(|b| b.id()).collect();
+        let wanted: Vec<String> = topics.keys().filter(|n| req.manages(n)).cloned().collect();
+        // A small read on a connection not profiled yet asks one DescribeConfigs, with every
+        // entry, for both the profile (which needs one topic's full answer) and the read:
+        // a broker answers one connection's requests one after another, so two requests
+        // would cost two round trips on the pull-request check's path.
+        let merged = self.profile.get().is_none()
+            && !wanted.is_empty()
+            && wanted.len() <= MERGED_DESCRIBE_LIMIT;
+        let profile = (!merged).then(|| tokio::task::block_in_place(|| self.profile(&md)));
         // The all-topics answer grows with the cluster's partitions; nothing more is
         // needed from it, so it goes before the configs arrive.
         drop(md);
-        let wanted: Vec<String> = topics.keys().filter(|n| req.manages(n)).cloned().collect();
         // Log positions of every partition of every topic a declared group consumes.
         let parts: Vec<(String, i32)> = req
             .groups
@@ -424,13 +518,17 @@ impl Connection {
         let answers = tokio::task::block_in_place(|| {
             std::thread::scope(|s| {
                 let groups = wants_groups.then(|| s.spawn(|| self.fetch_groups(req, &parts)));
-                let configs = self.describe_configs(
-                    &wanted,
-                    req.config_keys.as_ref(),
-                    listed_are_set,
-                    &brokers,
-                    &mut topics,
-                );
+                let keep = req.config_keys.as_ref();
+                let configs = match &profile {
+                    Some(p) => self.describe_configs(
+                        &wanted,
+                        keep,
+                        p.config_sources == ConfigSources::ListedKeysAreSet,
+                        &brokers,
+                        &mut topics,
+                    ),
+                    None => self.profile_and_describe(&wanted, keep, &brokers, &mut topics),
+                };
                 let groups = match groups {
                     Some(handle) => Some(joined(handle.join())??),
                     None => None,
@@ -445,7 +543,7 @@ impl Connection {
             topics,
             groups: BTreeMap::new(),
             unmanaged_groups: BTreeMap::new(),
-            profile: Some(profile),
+            profile: profile.or_else(|| self.profile.get().cloned()),
             ..LiveState::default()
         };
         if let Some(answers) = answers {
@@ -513,11 +611,6 @@ impl Connection {
             // One broker answers everything anyway; naming it would only add a retry path.
             brokers: if brokers.len() > 1 { brokers } else { &[] },
         };
-        let wanted = |name: &str, source: ConfigSource| {
-            listed_are_set
-                || matches!(source, ConfigSource::DynamicTopic | ConfigSource::Unknown)
-                || keep.is_none_or(|k| k.contains(name))
-        };
         let mut failed: Option<(String, ffi::BrokerError)> = None;
         tokio::task::block_in_place(|| {
             ffi::describe_topic_configs(
@@ -525,47 +618,64 @@ impl Connection {
                 names,
                 plan,
                 self.settings.timeout,
-                wanted,
-                |topic, answer| match answer {
-                    Ok(entries) => {
-                        let entries = entries
-                            .into_iter()
-                            .map(|e| {
-                                let entry = LiveConfigEntry {
-                                    value: e.value,
-                                    source: if listed_are_set {
-                                        ConfigSource::DynamicTopic
-                                    } else {
-                                        e.source
-                                    },
-                                    read_only: e.read_only,
-                                };
-                                (e.name, entry)
-                            })
-                            .collect();
-                        if let Some(t) = topics.get_mut(&topic) {
-                            t.config = Some(entries);
-                        }
-                    }
-                    // Listed by the metadata a moment ago, unknown to DescribeConfigs now:
-                    // deleted in between (metadata trails deletes), so it is gone.
-                    Err(e) if e.code == "UnknownTopicOrPartition" => {
-                        topics.remove(&topic);
-                    }
-                    Err(e) => {
-                        failed.get_or_insert((topic, e));
-                    }
-                },
+                |name, source| keeps(listed_are_set, keep, name, source),
+                |topic, answer| store_configs(topics, topic, answer, listed_are_set, &mut failed),
             )
         })
         .map_err(|e| request("DescribeConfigs", e))?;
-        if let Some((topic, e)) = failed {
-            return Err(ClusterError::Request {
-                op: "DescribeConfigs",
-                reason: format!("{topic}: {e}"),
+        config_failure(failed)
+    }
+
+    /// [`Self::describe_configs`] for a small read on a connection not profiled yet: every
+    /// entry of every topic is asked for once, the profile is classified from the first
+    /// answer (with the ApiVersions probe meanwhile), and then the entries the read keeps
+    /// are stored as `describe_configs` would.
+    fn profile_and_describe(
+        &self,
+        names: &[String],
+        keep: Option<&BTreeSet<String>>,
+        brokers: &[i32],
+        topics: &mut BTreeMap<String, LiveTopic>,
+    ) -> Result<(), ClusterError> {
+        let plan = ffi::DescribePlan {
+            chunk: DESCRIBE_CHUNK,
+            in_flight: describe_in_flight(brokers.len()),
+            brokers: if brokers.len() > 1 { brokers } else { &[] },
+        };
+        let mut answers = Vec::new();
+        let (apis, described) = std::thread::scope(|s| {
+            let apis = s.spawn(|| self.api_versions());
+            let described = ffi::describe_topic_configs(
+                &self.admin,
+                names,
+                plan,
+                self.settings.timeout,
+                |_, _| true,
+                |topic, answer| answers.push((topic, answer)),
+            );
+            (apis.join().unwrap_or_default(), described)
+        });
+        described.map_err(|e| request("DescribeConfigs", e))?;
+        let sample: Option<probe::DescribedKeys> = answers.iter().find_map(|(_, a)| {
+            a.as_ref()
+                .ok()
+                .map(|entries| entries.iter().map(|e| (e.name.clone(), e.source)).collect())
+        });
+        let profile = self
+            .profile
+            .get_or_init(|| probe::classify(&apis, sample.as_ref(), brokers.len() as u32));
+        let listed_are_set = profile.config_sources == ConfigSources::ListedKeysAreSet;
+        let mut failed = None;
+        for (topic, answer) in answers {
+            let answer = answer.map(|entries| {
+                entries
+                    .into_iter()
+                    .filter(|e| keeps(listed_are_set, keep, &e.name, e.source))
+                    .collect()
             });
+            store_configs(topics, topic, answer, listed_are_set, &mut failed);
         }
-        Ok(())
+        config_failure(failed)
     }
 
     /// The group half of a read: the listing first (what exists decides what else is

@@ -265,6 +265,10 @@ pub(crate) fn api_versions(
         .lock()
         .map(|l| l.clone())
         .unwrap_or_default();
+    // No orderly shutdown: like the main client (`Connection::leave`), this throwaway has
+    // nothing to flush, and its shutdown would hold up the first read that waits for the
+    // probe. Its threads and socket end with the process, which is short-lived.
+    std::mem::forget(client);
     parse_api_versions(lines.iter().map(String::as_str))
 }
 
