@@ -2,7 +2,9 @@
 //! apply never touches Kafka's internal or the platform's topics (nor those
 //! `policy.protected` names), never acts outside the plan's recorded scope, never deletes
 //! without the recorded `policy.delete_undeclared` opt-in, and never commits offsets for a
-//! group the topology does not declare. The diff already keeps to these rules; these
+//! group the topology does not declare, and writes ACLs and SCRAM credentials only for
+//! the principals and users the topology declares (revoking only with the recorded
+//! `policy.remove_undeclared_acls` opt-in). The diff already keeps to these rules; these
 //! checks hold even if a plan was edited or the diff has a bug.
 
 use crate::plan::{Op, Phase, Plan, ResourceKind};
@@ -32,13 +34,32 @@ pub fn violations(plan: &Plan) -> Vec<String> {
         if a.phase != phase_of(&a.op) {
             out.push(format!("{what}: listed in the wrong phase"));
         }
-        // ACLs and users are checked by their own diff; the rules here are about topics
-        // and group offsets.
-        if matches!(
-            a.op,
-            Op::CreateAcls { .. } | Op::DeleteAcls { .. } | Op::SetScramCredentials { .. }
-        ) {
-            continue;
+        match &a.op {
+            Op::CreateAcls { acls } | Op::DeleteAcls { acls } => {
+                for acl in acls
+                    .iter()
+                    .filter(|b| !scope.principals.contains(&b.principal))
+                {
+                    out.push(format!(
+                        "{what}: {} is not a principal the topology declares",
+                        acl.principal
+                    ));
+                }
+                if matches!(a.op, Op::DeleteAcls { .. }) && !policy.remove_undeclared_acls {
+                    out.push(format!(
+                        "{what}: revoking ACLs needs policy.remove_undeclared_acls = true, \
+                         which the plan does not record"
+                    ));
+                }
+                continue;
+            }
+            Op::SetScramCredentials { .. } => {
+                if a.resource.kind != ResourceKind::User || !scope.users.contains(name) {
+                    out.push(format!("{what}: the user is not declared in the topology"));
+                }
+                continue;
+            }
+            _ => {}
         }
         let is_group_op = matches!(a.op, Op::CommitGroupOffsets { .. });
         let expected = if is_group_op {
@@ -228,5 +249,57 @@ mod tests {
         let mut outside = plan(vec![delete("legacy")], true);
         outside.scope.manage = vec![ScopePattern::Prefix("orders-".into())];
         assert!(violations(&outside)[0].contains("outside the managed scope"));
+    }
+
+    #[test]
+    fn acls_and_credentials_only_for_declared_principals_and_users() {
+        use crate::model::{AclOperation, AclPattern, AclPermission, AclResourceType};
+        let binding = |principal: &str| crate::model::AclBinding {
+            resource_type: AclResourceType::Topic,
+            name: "orders".into(),
+            pattern: AclPattern::Literal,
+            principal: principal.into(),
+            host: "*".into(),
+            operation: AclOperation::Read,
+            permission: AclPermission::Allow,
+        };
+        let grant = action(
+            Phase::Grants,
+            Resource::topic("orders"),
+            Op::CreateAcls {
+                acls: vec![binding("User:app"), binding("User:intruder")],
+            },
+        );
+        let revoke = action(
+            Phase::Revokes,
+            Resource::topic("orders"),
+            Op::DeleteAcls {
+                acls: vec![binding("User:app")],
+            },
+        );
+        let user = |name: &str| {
+            action(
+                Phase::Users,
+                Resource::user(name),
+                Op::SetScramCredentials {
+                    credentials: vec![],
+                    password_env: "P".into(),
+                    rotation: false,
+                },
+            )
+        };
+        let mut p = plan(vec![grant, revoke, user("app"), user("stranger")], false);
+        p.scope.principals = BTreeSet::from(["User:app".to_string()]);
+        p.scope.users = BTreeSet::from(["app".to_string()]);
+        assert_eq!(
+            violations(&p),
+            [
+                "user \"stranger\" (create credentials): the user is not declared in the topology",
+                "topic \"orders\" (grant access): User:intruder is not a principal the topology declares",
+                "topic \"orders\" (revoke access): revoking ACLs needs policy.remove_undeclared_acls = true, which the plan does not record",
+            ]
+        );
+        p.policy.remove_undeclared_acls = true;
+        assert_eq!(violations(&p).len(), 2);
     }
 }

@@ -932,10 +932,10 @@ mod tests {
     }
 
     fn action(phase: Phase, name: &str, op: Op) -> Action {
-        let resource = if matches!(op, Op::CommitGroupOffsets { .. }) {
-            Resource::group(name)
-        } else {
-            Resource::topic(name)
+        let resource = match op {
+            Op::CommitGroupOffsets { .. } => Resource::group(name),
+            Op::SetScramCredentials { .. } => Resource::user(name),
+            _ => Resource::topic(name),
         };
         Action {
             phase,
@@ -962,7 +962,19 @@ mod tests {
                 .map(|a| a.resource.name.clone())
                 .collect(),
             manage: vec![crate::model::ScopePattern::Glob("*".into())],
-            ..Scope::default()
+            principals: actions
+                .iter()
+                .flat_map(|a| match &a.op {
+                    Op::CreateAcls { acls } | Op::DeleteAcls { acls } => acls.as_slice(),
+                    _ => &[],
+                })
+                .map(|b| b.principal.clone())
+                .collect(),
+            users: actions
+                .iter()
+                .filter(|a| a.resource.kind == crate::plan::ResourceKind::User)
+                .map(|a| a.resource.name.clone())
+                .collect(),
         };
         let mut plan = Plan::new(
             "topology.toml".into(),
@@ -980,6 +992,7 @@ mod tests {
         );
         plan.policy.manage = plan.scope.manage.clone();
         plan.policy.delete_undeclared = true;
+        plan.policy.remove_undeclared_acls = true;
         plan
     }
 

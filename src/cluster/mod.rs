@@ -1482,6 +1482,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_stall_is_a_look_no_further_along_than_the_best_so_far() {
+        let mut wait = Stall::new(Duration::from_secs(3600));
+        assert!(!wait.stalled(0, 0));
+        assert!(!wait.stalled(2, 0));
+        // Fewer done, however many partial steps, is not progress; more steps at the same
+        // count done is.
+        assert!(!wait.stalled(1, 9));
+        assert_eq!(wait.best, (2, 0));
+        assert!(!wait.stalled(2, 3));
+        assert_eq!(wait.best, (2, 3));
+        let before = wait.deadline;
+        assert!(!wait.stalled(2, 3));
+        assert_eq!(wait.deadline, before, "no progress, no extension");
+        // With nothing moving for the timeout, the wait gives up.
+        let mut wait = Stall::new(Duration::ZERO);
+        assert!(wait.stalled(0, 0));
+    }
+
+    #[test]
     fn socket_timeouts_stay_in_librdkafkas_ranges() {
         for ms in [1, 250, 10_000, 600_000, 86_400_000] {
             let mut config = ClientConfig::new();
