@@ -169,6 +169,16 @@ pub(crate) fn socket_timeouts(config: &mut ClientConfig, timeout: Duration) {
 /// (about thirty per topic), and the profile's own one-topic request is the smaller cost.
 const MERGED_DESCRIBE_LIMIT: usize = 64;
 
+/// How a read's DescribeConfigs requests are split and routed.
+fn describe_plan(brokers: &[i32]) -> ffi::DescribePlan<'_> {
+    ffi::DescribePlan {
+        chunk: DESCRIBE_CHUNK,
+        in_flight: describe_in_flight(brokers.len()),
+        // One broker answers everything anyway; naming it would only add a retry path.
+        brokers: if brokers.len() > 1 { brokers } else { &[] },
+    }
+}
+
 /// Whether a read keeps a config entry: every override, the keys it asks for (all when
 /// `keep` is `None`), and everything a broker lists only when set.
 fn keeps(
@@ -605,12 +615,7 @@ impl Connection {
         brokers: &[i32],
         topics: &mut BTreeMap<String, LiveTopic>,
     ) -> Result<(), ClusterError> {
-        let plan = ffi::DescribePlan {
-            chunk: DESCRIBE_CHUNK,
-            in_flight: describe_in_flight(brokers.len()),
-            // One broker answers everything anyway; naming it would only add a retry path.
-            brokers: if brokers.len() > 1 { brokers } else { &[] },
-        };
+        let plan = describe_plan(brokers);
         let mut failed: Option<(String, ffi::BrokerError)> = None;
         tokio::task::block_in_place(|| {
             ffi::describe_topic_configs(
@@ -637,11 +642,7 @@ impl Connection {
         brokers: &[i32],
         topics: &mut BTreeMap<String, LiveTopic>,
     ) -> Result<(), ClusterError> {
-        let plan = ffi::DescribePlan {
-            chunk: DESCRIBE_CHUNK,
-            in_flight: describe_in_flight(brokers.len()),
-            brokers: if brokers.len() > 1 { brokers } else { &[] },
-        };
+        let plan = describe_plan(brokers);
         let mut answers = Vec::new();
         let (apis, described) = std::thread::scope(|s| {
             let apis = s.spawn(|| self.api_versions());
