@@ -159,10 +159,9 @@ async fn review_and_execute(
         .collect();
     if !unset.is_empty() {
         return Err(Error::Usage(format!(
-            "the plan writes SCRAM credentials whose password variable{} {} not set: {}; \
-             nothing was changed",
-            if unset.len() == 1 { "" } else { "s" },
-            if unset.len() == 1 { "is" } else { "are" },
+            "the plan writes SCRAM credentials whose {} {} not set: {}; nothing was changed",
+            crate::units::noun(unset.len(), "password variable", "password variables"),
+            crate::units::noun(unset.len(), "is", "are"),
             unset.join(", ")
         )));
     }

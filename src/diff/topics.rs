@@ -97,13 +97,17 @@ fn delete_message(name: &str, partitions: i32, policy: &Policy, live: &LiveState
     groups.sort_unstable();
     groups.dedup();
     let mut message = format!(
-        "deletes the topic and all data in its {partitions} partition{}",
-        if partitions == 1 { "" } else { "s" }
+        "deletes the topic and all data in its {}",
+        crate::units::plural(
+            usize::try_from(partitions).unwrap_or(0),
+            "partition",
+            "partitions"
+        )
     );
     if !groups.is_empty() {
         message.push_str(&format!(
-            "; consumer group{} with committed offsets on it: {}",
-            if groups.len() == 1 { "" } else { "s" },
+            "; {} with committed offsets on it: {}",
+            crate::units::noun(groups.len(), "consumer group", "consumer groups"),
             groups.join(", ")
         ));
     }
@@ -375,9 +379,8 @@ fn configs(
             kind: WarningKind::UnmanagedOverride,
             resource: resource.clone(),
             message: format!(
-                "{} live override{} not in the file, left alone (policy.remove_unmanaged_config = false): {}",
-                unmanaged.len(),
-                if unmanaged.len() == 1 { "" } else { "s" },
+                "{} not in the file, left alone (policy.remove_unmanaged_config = false): {}",
+                crate::units::plural(unmanaged.len(), "live override", "live overrides"),
                 unmanaged.join(", ")
             ),
             keys: unmanaged,
