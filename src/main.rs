@@ -19,5 +19,16 @@ fn main() {
             std::process::exit(code);
         }
     };
-    std::process::exit(topo::commands::execute(cli.command));
+    let code = topo::commands::execute(cli.command);
+    // Everything topo prints goes through std::io; flushed here, it is all out.
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: `_exit` ends the process without running atexit handlers, which is the
+    // point: the Kafka clients a command leaves unclosed (`Connection::leave`, the
+    // ApiVersions probe) still have librdkafka threads, and OpenSSL's atexit cleanup would
+    // free state those threads use (seen as heap corruption at exit on a SASL cluster).
+    // Nothing else is pending: output is flushed above, and topo writes its files with
+    // `std::fs::write`, which has returned before this point.
+    unsafe { libc::_exit(code) }
 }
