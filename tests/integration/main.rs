@@ -9,6 +9,7 @@
 
 mod apply;
 mod broker;
+mod concurrent;
 mod drift;
 mod environments;
 mod faults;
