@@ -66,10 +66,16 @@ fn opt<'a>(opts: &'a BTreeMap<String, String>, key: &str) -> Res<&'a str> {
         .ok_or_else(|| format!("--{key} is required").into())
 }
 
+/// The baseline's clients get the connection settings topo sets by default (no sparse
+/// connections, a short `reconnect.backoff.ms`; see `cluster::quick_first_connection`):
+/// without them they would wait up to 50 ms for their second connection, and the ratio
+/// would measure those settings rather than topo's own work.
 fn admin(bootstrap: &str) -> Res<AdminClient<DefaultClientContext>> {
     Ok(ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("log_level", "3")
+        .set("enable.sparse.connections", "false")
+        .set("reconnect.backoff.ms", "20")
         .create()?)
 }
 
@@ -384,6 +390,8 @@ fn baseline(args: &[String]) -> Res<()> {
                         .set("group.id", group)
                         .set("enable.auto.commit", "false")
                         .set("log_level", "3")
+                        .set("enable.sparse.connections", "false")
+                        .set("reconnect.backoff.ms", "20")
                         .create()
                         .map_err(|e| e.to_string())?;
                     let mut list = TopicPartitionList::new();

@@ -1823,5 +1823,5 @@ mod security;
 #[allow(unused_imports)] // the integration tests compile this file and use only some
 pub(crate) use security::{
     connection_failure, create_acls, delete_acls, describe_acls, describe_user_scram_credentials,
-    upsert_user_scram_credentials,
+    quiet_logs, upsert_user_scram_credentials,
 };

@@ -492,6 +492,7 @@ pub(crate) fn upsert_user_scram_credentials(
 /// them just waits), and its texts name the mechanism, never the credentials.
 pub(crate) fn connection_failure(
     admin: &AdminClient<DefaultClientContext>,
+    api_versions: &mut Vec<String>,
 ) -> Option<(String, String)> {
     let rk = admin.inner().native_ptr();
     // SAFETY: `rk` is live for the borrow of `admin`; the queue reference is ours.
@@ -499,19 +500,48 @@ pub(crate) fn connection_failure(
     let mut found = None;
     // SAFETY: the queue is live; each event is owned by its guard.
     while let Some(event) = Event::from_raw(unsafe { rd::rd_kafka_queue_poll(queue.as_ptr(), 0) }) {
-        if found.is_some() {
-            continue;
-        }
         // SAFETY: the event is live.
-        if unsafe { rd::rd_kafka_event_type(event.as_ptr()) } != rd::RD_KAFKA_EVENT_ERROR {
-            continue;
-        }
-        if let Some((code, message)) = event_error(&event) {
-            let name = code_name(code);
-            if name == "Authentication" || name == "SSL" {
-                found = Some((name, message));
+        match unsafe { rd::rd_kafka_event_type(event.as_ptr()) } {
+            rd::RD_KAFKA_EVENT_LOG => {
+                if let Some(line) = api_version_line(&event) {
+                    api_versions.push(line);
+                }
             }
+            rd::RD_KAFKA_EVENT_ERROR if found.is_none() => {
+                if let Some((code, message)) = event_error(&event) {
+                    let name = code_name(code);
+                    if name == "Authentication" || name == "SSL" {
+                        found = Some((name, message));
+                    }
+                }
+            }
+            _ => {}
         }
     }
     found
+}
+
+/// The text of a log event that lists one of the broker's ApiVersions (debug context
+/// `feature`, facility `APIVERSION`), which is the only way librdkafka tells them.
+fn api_version_line(event: &Event) -> Option<String> {
+    let mut fac: *const c_char = ptr::null();
+    let mut text: *const c_char = ptr::null();
+    let mut level: c_int = 0;
+    // SAFETY: the event is live and a log event; the strings it hands out live as long as
+    // the event and are copied before it drops.
+    let ok = unsafe { rd::rd_kafka_event_log(event.as_ptr(), &mut fac, &mut text, &mut level) };
+    if ok != 0 || fac.is_null() || text.is_null() {
+        return None;
+    }
+    // SAFETY: both are NUL-terminated strings owned by the live event.
+    let (fac, text) = unsafe { (CStr::from_ptr(fac), CStr::from_ptr(text)) };
+    let text = text.to_string_lossy();
+    (fac.to_bytes() == b"APIVERSION" && text.contains("ApiKey ")).then(|| text.into_owned())
+}
+
+/// Lowers the client's log level once the debug lines it was raised for have arrived, so
+/// the rest of its life queues no log events nobody reads.
+pub(crate) fn quiet_logs(admin: &AdminClient<DefaultClientContext>) {
+    // SAFETY: `rk` is live for the borrow of `admin`; the call only stores a level.
+    unsafe { rd::rd_kafka_set_log_level(admin.inner().native_ptr(), 3) };
 }

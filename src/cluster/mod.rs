@@ -146,9 +146,9 @@ pub struct Connection {
     probe: std::sync::Mutex<Option<Metadata>>,
     /// What the broker is and can do, probed by the first read.
     profile: std::sync::OnceLock<BrokerProfile>,
-    /// The ApiVersions probe, started when connecting: its throwaway client connects and
-    /// answers while the main client fetches metadata, so the first read rarely waits.
-    api_probe: std::sync::Mutex<Option<std::thread::JoinHandle<probe::ApiVersions>>>,
+    /// The ApiVersions of the first broker the client reached, from its own connection's
+    /// handshake (see `connect`): no second client, no second connection.
+    api_versions: probe::ApiVersions,
 }
 
 /// Bounds librdkafka's socket waits by the user's timeout so nothing hangs, within the
@@ -162,6 +162,24 @@ pub(crate) fn socket_timeouts(config: &mut ClientConfig, timeout: Duration) {
         "socket.connection.setup.timeout.ms",
         ms.clamp(1_000, i32::MAX as u128).to_string(),
     );
+}
+
+/// librdkafka connects to a broker only when a request needs one ("sparse connections"),
+/// and spaces those on-demand connections by half of `reconnect.backoff.ms` (100 ms by
+/// default). The first metadata answer replaces the bootstrap connection by one to the
+/// broker it names, so the first request after it waited out the rest of those 50 ms in
+/// about two runs of three: the whole difference between a 20 ms and a 70 ms plan. Without
+/// sparse connections each broker the metadata names is connected to as soon as it is
+/// known, in its own librdkafka thread: topo needs them anyway (configs are read from
+/// every broker in turn, groups are listed on each). The property is hidden in
+/// librdkafka's documentation but part of its configuration table; the bundled version is
+/// pinned, and every test connects through it. A smaller `reconnect.backoff.ms` keeps
+/// reconnects after a failure quick too, still backing off exponentially up to
+/// `reconnect.backoff.max.ms`. Both are set before the user's properties, which take
+/// precedence where they may be set.
+fn quick_first_connection(config: &mut ClientConfig) {
+    config.set("enable.sparse.connections", "false");
+    config.set("reconnect.backoff.ms", "20");
 }
 
 /// Topics up to which a first read asks every config entry of each, so one DescribeConfigs
@@ -253,9 +271,20 @@ impl Connection {
         config.set("bootstrap.servers", &settings.bootstrap);
         socket_timeouts(&mut config, settings.timeout);
         config.set("log_level", "3");
+        quick_first_connection(&mut config);
         for (k, v) in &settings.client {
             config.set(k, v);
         }
+        // librdkafka tells a broker's ApiVersions only in debug lines (context `feature`),
+        // which the crate queues on the client's main queue; `first_metadata` collects
+        // them there and the level drops back once they are in. Added to any contexts the
+        // user asked for, whose lines nobody reads either way.
+        let debug = match settings.client.get("debug") {
+            Some(theirs) if !theirs.trim().is_empty() => format!("{theirs},feature"),
+            _ => "feature".to_string(),
+        };
+        config.set("debug", debug);
+        config.set_log_level(rdkafka::config::RDKafkaLogLevel::Debug);
         // Metadata reads must never create topics, whatever the broker's auto-create says
         // or the user's properties ask; hence set after them. One client serves both the
         // admin calls and the metadata reads: a second one would hold a second copy of the
@@ -272,23 +301,17 @@ impl Connection {
             };
             ClusterError::Config(settings.redact(&text))
         })?;
-        let conn = Connection {
+        let mut conn = Connection {
             admin,
             settings,
             probe: std::sync::Mutex::new(None),
             profile: std::sync::OnceLock::new(),
-            api_probe: std::sync::Mutex::new(None),
+            api_versions: probe::ApiVersions::new(),
         };
-        let (bootstrap, client, timeout) = (
-            conn.settings.bootstrap.clone(),
-            conn.settings.client.clone(),
-            conn.settings.timeout,
-        );
-        let handle = std::thread::spawn(move || probe::api_versions(&bootstrap, &client, timeout));
-        if let Ok(mut slot) = conn.api_probe.lock() {
-            *slot = Some(handle);
-        }
-        let probe = conn.first_metadata()?;
+        let mut lines = Vec::new();
+        let probe = conn.first_metadata(&mut lines)?;
+        ffi::quiet_logs(&conn.admin);
+        conn.api_versions = probe::parse_api_versions(lines.iter().map(String::as_str));
         if let Ok(mut slot) = conn.probe.lock() {
             *slot = Some(probe);
         }
@@ -317,14 +340,15 @@ impl Connection {
 
     /// The first metadata request, asked in short slices so that an authentication or TLS
     /// failure (which librdkafka reports as an error event on the side, while the request
-    /// just waits) ends the wait within a slice instead of the whole timeout.
-    fn first_metadata(&self) -> Result<Metadata, ClusterError> {
+    /// just waits) ends the wait within a slice instead of the whole timeout. The broker's
+    /// ApiVersions lines, logged during the handshake before the answer, go to `lines`.
+    fn first_metadata(&self, lines: &mut Vec<String>) -> Result<Metadata, ClusterError> {
         const SLICE: Duration = Duration::from_millis(250);
         let deadline = Instant::now() + self.settings.timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let answer = self.admin.inner().fetch_metadata(None, left.min(SLICE));
-            let failure = ffi::connection_failure(&self.admin);
+            let failure = ffi::connection_failure(&self.admin, lines);
             match (answer, failure) {
                 (Ok(md), _) => return Ok(md),
                 (Err(_), Some((code, mut reason))) => {
@@ -397,8 +421,8 @@ impl Connection {
         }
     }
 
-    /// The broker's profile, probed once per connection: its ApiVersions (through a
-    /// throwaway client) and one topic's full DescribeConfigs answer, at the same time.
+    /// The broker's profile, probed once per connection: its ApiVersions (from the
+    /// handshake) and one topic's full DescribeConfigs answer.
     fn profile(&self, md: &Metadata) -> BrokerProfile {
         self.profile
             .get_or_init(|| {
@@ -412,27 +436,10 @@ impl Connection {
                     .map(|t| t.name())
                     .min_by_key(|n| (is_internal_topic(n), *n))
                     .map(str::to_string);
-                let (apis, described) = std::thread::scope(|s| {
-                    let apis = s.spawn(|| self.api_versions());
-                    let described = sample.as_deref().and_then(|t| self.describe_one(t));
-                    (apis.join().unwrap_or_default(), described)
-                });
-                probe::classify(&apis, described.as_ref(), brokers)
+                let described = sample.as_deref().and_then(|t| self.describe_one(t));
+                probe::classify(&self.api_versions, described.as_ref(), brokers)
             })
             .clone()
-    }
-
-    /// The ApiVersions the probe started at connect saw (asked again if it was taken).
-    fn api_versions(&self) -> probe::ApiVersions {
-        let started = self.api_probe.lock().ok().and_then(|mut slot| slot.take());
-        match started {
-            Some(handle) => handle.join().unwrap_or_default(),
-            None => probe::api_versions(
-                &self.settings.bootstrap,
-                &self.settings.client,
-                self.settings.timeout,
-            ),
-        }
     }
 
     /// Every entry of one topic's DescribeConfigs answer, with its source.
@@ -633,7 +640,7 @@ impl Connection {
 
     /// [`Self::describe_configs`] for a small read on a connection not profiled yet: every
     /// entry of every topic is asked for once, the profile is classified from the first
-    /// answer (with the ApiVersions probe meanwhile), and then the entries the read keeps
+    /// answer and the handshake's ApiVersions, and then the entries the read keeps
     /// are stored as `describe_configs` would.
     fn profile_and_describe(
         &self,
@@ -644,27 +651,23 @@ impl Connection {
     ) -> Result<(), ClusterError> {
         let plan = describe_plan(brokers);
         let mut answers = Vec::new();
-        let (apis, described) = std::thread::scope(|s| {
-            let apis = s.spawn(|| self.api_versions());
-            let described = ffi::describe_topic_configs(
-                &self.admin,
-                names,
-                plan,
-                self.settings.timeout,
-                |_, _| true,
-                |topic, answer| answers.push((topic, answer)),
-            );
-            (apis.join().unwrap_or_default(), described)
-        });
-        described.map_err(|e| request("DescribeConfigs", e))?;
+        ffi::describe_topic_configs(
+            &self.admin,
+            names,
+            plan,
+            self.settings.timeout,
+            |_, _| true,
+            |topic, answer| answers.push((topic, answer)),
+        )
+        .map_err(|e| request("DescribeConfigs", e))?;
         let sample: Option<probe::DescribedKeys> = answers.iter().find_map(|(_, a)| {
             a.as_ref()
                 .ok()
                 .map(|entries| entries.iter().map(|e| (e.name.clone(), e.source)).collect())
         });
-        let profile = self
-            .profile
-            .get_or_init(|| probe::classify(&apis, sample.as_ref(), brokers.len() as u32));
+        let profile = self.profile.get_or_init(|| {
+            probe::classify(&self.api_versions, sample.as_ref(), brokers.len() as u32)
+        });
         let listed_are_set = profile.config_sources == ConfigSources::ListedKeysAreSet;
         let mut failed = None;
         for (topic, answer) in answers {

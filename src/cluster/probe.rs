@@ -3,20 +3,14 @@
 //! topic, folded by [`classify`] into a [`BrokerProfile`].
 //!
 //! librdkafka has no call that returns ApiVersions; it logs them (debug context
-//! `feature`), so a short-lived client with that context captures the lines. The
-//! classification itself is pure and tested on recorded answers of every flavour.
-
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Mutex;
-use std::time::Duration;
-
-use rdkafka::client::ClientContext;
-use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
-use rdkafka::producer::{BaseProducer, DeliveryResult, Producer, ProducerContext};
+//! `feature`), so the connection's client is created with that context and its lines are
+//! parsed here. The classification itself is pure and tested on recorded answers of every
+//! flavour.
 
 use crate::model::{
     AdminApis, BrokerProfile, ConfigSource, ConfigSources, Family, Release, VersionRange,
 };
+use std::collections::{BTreeMap, BTreeSet};
 
 /// ApiKey → (min, max) version, as one broker listed them.
 pub type ApiVersions = BTreeMap<i16, (i16, i16)>;
@@ -208,68 +202,6 @@ pub fn parse_api_versions<'a>(lines: impl IntoIterator<Item = &'a str>) -> ApiVe
         }
     }
     out
-}
-
-/// Collects librdkafka's ApiVersions debug lines.
-#[derive(Default)]
-struct Capture {
-    lines: Mutex<Vec<String>>,
-}
-
-impl ClientContext for Capture {
-    fn log(&self, _level: RDKafkaLogLevel, fac: &str, message: &str) {
-        if fac == "APIVERSION" && message.contains("ApiKey ") {
-            if let Ok(mut lines) = self.lines.lock() {
-                lines.push(message.to_string());
-            }
-        }
-    }
-}
-
-impl ProducerContext for Capture {
-    type DeliveryOpaque = ();
-    fn delivery(&self, _: &DeliveryResult<'_>, _: Self::DeliveryOpaque) {}
-}
-
-/// Connects a throwaway client with the connection's own properties and returns the
-/// ApiVersions of the first broker it reached; empty when none were seen in time.
-pub(crate) fn api_versions(
-    bootstrap: &str,
-    client: &BTreeMap<String, String>,
-    timeout: Duration,
-) -> ApiVersions {
-    let mut config = ClientConfig::new();
-    config.set("bootstrap.servers", bootstrap);
-    super::socket_timeouts(&mut config, timeout);
-    for (k, v) in client {
-        config.set(k, v);
-    }
-    config.set("allow.auto.create.topics", "false");
-    config.set("debug", "feature");
-    config.set_log_level(RDKafkaLogLevel::Debug);
-    // A producer, because its poll drains the main queue, where the crate delivers
-    // librdkafka's log lines; it never produces anything.
-    let Ok(client) = config.create_with_context::<_, BaseProducer<Capture>>(Capture::default())
-    else {
-        return ApiVersions::new();
-    };
-    // A metadata request for one (internal) topic is the cheapest way to make the client
-    // connect; ApiVersions is the first thing it exchanges.
-    let _ = client
-        .client()
-        .fetch_metadata(Some("__consumer_offsets"), timeout);
-    client.poll(Duration::from_millis(5));
-    let lines = client
-        .context()
-        .lines
-        .lock()
-        .map(|l| l.clone())
-        .unwrap_or_default();
-    // No orderly shutdown: like the main client (`Connection::leave`), this throwaway has
-    // nothing to flush, and its shutdown would hold up the first read that waits for the
-    // probe. Its threads and socket end with the process, which is short-lived.
-    std::mem::forget(client);
-    parse_api_versions(lines.iter().map(String::as_str))
 }
 
 #[cfg(test)]
