@@ -11,10 +11,14 @@
 //! - `run`: the benchmark itself; grows the cluster size by size, times each scenario
 //!   `--reps` times (after one untimed warm-up) and prints a table of medians and spreads.
 //! - `baseline`: one raw-call read, as a child process so it is timed exactly like topo.
-//! - `alter`: the config change of a config-change apply sent raw (one AlterConfigs request
-//!   per 5,000 topics), as a child process, optionally with the reads such an apply needs.
+//! - `alter`: the config change of a config-change apply sent raw, as the same
+//!   IncrementalAlterConfigs requests topo sends, as a child process, optionally with the
+//!   reads such an apply needs; it also reports the in-process time of the requests alone.
 //! - `phases`: topo's own plan pipeline in-process through the library, timing each phase
 //!   and sampling RSS after each, to attribute time and memory.
+//! - `apply-phases`: topo's config-change apply in-process through the library, timing the
+//!   reads, the write and the verification apart, so the write compares with the raw
+//!   requests alone.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::error::Error;
@@ -37,6 +41,10 @@ const DESCRIBE_CHUNK: usize = 200;
 const DRIFT_EVERY: usize = 100;
 /// Generous client timeout: a slow read should show up as a slow figure, not a failure.
 const TIMEOUT: Duration = Duration::from_secs(300);
+/// Topo's config-write batching (`RECORDS_PER_REQUEST` and `WRITES_IN_FLIGHT` in the
+/// cluster layer): a record per key, at most 5,000 per request, two requests in flight.
+const ALTER_RECORDS_PER_REQUEST: usize = 5_000;
+const ALTER_IN_FLIGHT: usize = 2;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -45,6 +53,7 @@ fn main() {
         Some("baseline") => baseline(&args[1..]),
         Some("phases") => phases(&args[1..]),
         Some("alter") => alter(&args[1..]),
+        Some("apply-phases") => apply_phases(&args[1..]),
         _ => {
             println!("scale: run it through benches/run (it needs its own Kafka broker)");
             Ok(())
@@ -658,6 +667,38 @@ impl Bench {
         Ok(())
     }
 
+    /// Runs `apply-phases` as a child process and returns its parts' times in order.
+    fn apply_phases(&self, file: &str, expect: usize) -> Res<Vec<(String, Duration)>> {
+        let args: Vec<String> = [
+            "apply-phases",
+            "--bootstrap",
+            &self.bootstrap,
+            "--file",
+            file,
+            "--expect",
+            &expect.to_string(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let out = Command::new(&self.me)
+            .args(&args)
+            .current_dir(&self.work)
+            .output()?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned().into());
+        }
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| {
+                let (part, secs) = l
+                    .rsplit_once('\t')
+                    .ok_or_else(|| format!("unexpected apply-phases line {l:?}"))?;
+                Ok((part.to_string(), Duration::from_secs_f64(secs.parse()?)))
+            })
+            .collect()
+    }
+
     fn phases(&self, file: &str) -> Res<()> {
         let args: Vec<String> = ["phases", "--bootstrap", &self.bootstrap, "--file", file]
             .iter()
@@ -766,7 +807,41 @@ fn run(args: &[String]) -> Res<()> {
 
     println!();
     print_table(&bench.rows, &bench.baselines);
+    print_apply_ratios(&bench.rows);
     Ok(())
+}
+
+/// The apply comparisons, medians against medians: topo's whole apply against the raw
+/// workflow (both child processes), and topo's write against the raw requests alone (both
+/// in-process, on a connected client).
+fn print_apply_ratios(rows: &[Row]) {
+    let find = |pred: &dyn Fn(&str) -> bool| {
+        rows.iter()
+            .find(|r| pred(&r.scenario))
+            .map(Row::median_wall)
+    };
+    let pairs = [
+        (
+            "topo apply (process, changed topics declared) / raw reads + write + verify (process)",
+            find(&|s| s.starts_with("apply: change") && s.ends_with("declared")),
+            find(&|s| s.starts_with("raw reads + IncrementalAlterConfigs")),
+        ),
+        (
+            "topo apply (process, whole cluster declared) / raw reads + write + verify (process)",
+            find(&|s| s.starts_with("apply: change") && s.ends_with("configs")),
+            find(&|s| s.starts_with("raw reads + IncrementalAlterConfigs")),
+        ),
+        (
+            "topo apply write (in-process) / raw IncrementalAlterConfigs requests alone (in-process)",
+            find(&|s| s == "topo apply in-process: write (IncrementalAlterConfigs)"),
+            find(&|s| s.starts_with("raw IncrementalAlterConfigs requests alone")),
+        ),
+    ];
+    for (what, topo, raw) in pairs {
+        if let (Some(t), Some(r)) = (topo, raw) {
+            println!("{what}: {} / {} = {:.2}×", fmt_secs(t), fmt_secs(r), t / r);
+        }
+    }
 }
 
 /// `topo apply --auto-approve` creating `count` new topics next to the `n` existing ones,
@@ -881,9 +956,38 @@ fn apply_scenarios(bench: &mut Bench, n: usize, partitions: i32, count: usize) -
             .collect()
     };
     let me = bench.me.clone();
-    for (label, reads) in [
-        ("raw AlterConfigs, same change", "0"),
-        ("raw reads + AlterConfigs + verify reads", "1"),
+    let timing = bench.work.join("alter-timing.txt");
+    // Each child's in-process times, by part; `write` is the requests alone.
+    let in_process = |text: &str, part: &str| -> Option<Duration> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(part)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .map(Duration::from_secs_f64)
+    };
+    for (label, reads, parts) in [
+        (
+            "raw IncrementalAlterConfigs, same change (process)",
+            "0",
+            &[(
+                "write",
+                "raw IncrementalAlterConfigs requests, connecting included (in-process)",
+            )][..],
+        ),
+        (
+            "raw reads + IncrementalAlterConfigs + verify reads (process)",
+            "1",
+            &[
+                (
+                    "reads",
+                    "raw reads: metadata + DescribeConfigs (in-process)",
+                ),
+                (
+                    "write",
+                    "raw IncrementalAlterConfigs requests alone, client connected (in-process)",
+                ),
+                ("verify", "raw verify reads: DescribeConfigs (in-process)"),
+            ][..],
+        ),
     ] {
         eprintln!("== {label}");
         let alter_args = |rep: usize| -> Vec<String> {
@@ -898,26 +1002,47 @@ fn apply_scenarios(bench: &mut Bench, n: usize, partitions: i32, count: usize) -
                 &retention.to_string(),
                 "--reads",
                 reads,
+                "--timing",
+                &timing.display().to_string(),
             ]
             .iter()
             .map(|s| s.to_string())
             .collect()
         };
         let mut samples = Vec::new();
+        let mut part_samples: Vec<Vec<Sample>> = vec![Vec::new(); parts.len()];
         for rep in 0..=bench.reps {
+            let _ = std::fs::remove_file(&timing);
             let s = measure(&me, &alter_args(rep), &bench.work, &[0])?;
+            let text = std::fs::read_to_string(&timing)?;
             if rep > 0 {
                 samples.push(s);
+                for ((part, _), out) in parts.iter().zip(&mut part_samples) {
+                    let wall = in_process(&text, part)
+                        .ok_or_else(|| format!("the alter child reported no {part} time"))?;
+                    out.push(Sample {
+                        wall,
+                        rss_kib: None,
+                    });
+                }
             }
         }
-        let (topics, parts, _) = cluster_size(&bench.bootstrap, &[])?;
-        bench.rows.push(Row {
-            scenario: label.to_string(),
+        let (topics, parts_on_cluster, _) = cluster_size(&bench.bootstrap, &[])?;
+        let row = |scenario: &str, samples: Vec<Sample>| Row {
+            scenario: scenario.to_string(),
             declared: count,
             cluster_topics: topics,
-            cluster_partitions: parts,
+            cluster_partitions: parts_on_cluster,
             samples,
-        });
+        };
+        let process = row(label, samples);
+        eprintln!("  {label}: median {}", fmt_secs(process.median_wall()));
+        bench.rows.push(process);
+        for ((_, part_label), samples) in parts.iter().zip(part_samples) {
+            let r = row(part_label, samples);
+            eprintln!("  {part_label}: median {}", fmt_secs(r.median_wall()));
+            bench.rows.push(r);
+        }
     }
     let p = path.clone();
     bench.scenario(
@@ -928,18 +1053,54 @@ fn apply_scenarios(bench: &mut Bench, n: usize, partitions: i32, count: usize) -
         &[0],
         |_, rep| write_topology(&p, &declared_changed(rep)),
     )?;
+    // The same apply in-process through the library, its parts timed apart: the write
+    // here is what compares with the raw requests alone above.
+    eprintln!("== topo apply in-process, {count} declared, by part");
+    let mut by_part: Vec<(String, Vec<Sample>)> = Vec::new();
+    for rep in 0..=bench.reps {
+        write_topology(&path, &declared_changed(rep))?;
+        let parts = bench.apply_phases("apply.toml", count)?;
+        if rep == 0 {
+            continue;
+        }
+        for (part, took) in parts {
+            let sample = Sample {
+                wall: took,
+                rss_kib: None,
+            };
+            match by_part.iter_mut().find(|(p, _)| *p == part) {
+                Some((_, samples)) => samples.push(sample),
+                None => by_part.push((part, vec![sample])),
+            }
+        }
+    }
+    let (topics, parts_on_cluster, _) = cluster_size(&bench.bootstrap, &[])?;
+    for (part, samples) in by_part {
+        let row = Row {
+            scenario: format!("topo apply in-process: {part}"),
+            declared: count,
+            cluster_topics: topics,
+            cluster_partitions: parts_on_cluster,
+            samples,
+        };
+        eprintln!("  {}: median {}", row.scenario, fmt_secs(row.median_wall()));
+        bench.rows.push(row);
+    }
     // Back to the original configs so a later plan run sees the cluster in sync.
     write_topology(&path, &declared(0..n, partitions, |_| 0))?;
     measure(&topo, &args, &bench.work, &[0])?;
     Ok(())
 }
 
-/// Sets `retention.ms` on every topic named in `--names` in one request per 5,000 topics,
-/// as topo sends it (one key per topic here). The value is
-/// the topic's benchmark retention shifted as `--retention-base` says: the first topic
-/// gets exactly that value, the others their own base plus the same shift, matching the
-/// topology topo applies in the same run. With `--reads 1`, also the reads a config-change
-/// apply needs: all-topics metadata and the topics' configs first, the configs again after.
+/// Sets `retention.ms` on every topic named in `--names` with IncrementalAlterConfigs,
+/// batched as topo batches its config writes (one key per topic here, so 5,000 topics per
+/// request, two requests in flight). The value is the topic's benchmark retention shifted
+/// as `--retention-base` says: the first topic gets exactly that value, the others their
+/// own base plus the same shift, matching the topology topo applies in the same run. With
+/// `--reads 1`, also the reads a config-change apply needs: all-topics metadata and the
+/// topics' configs first, the configs again after. With `--timing FILE`, writes the
+/// in-process time of each part there (`reads`, `write`, `verify`, seconds), `write`
+/// running from building the first request to the last answer.
 fn alter(args: &[String]) -> Res<()> {
     let opts = options(args)?;
     let bootstrap = opt(&opts, "bootstrap")?;
@@ -951,6 +1112,7 @@ fn alter(args: &[String]) -> Res<()> {
         .collect();
     let shift: i64 = opt(&opts, "retention-base")?.parse::<i64>()? - RETENTIONS[0];
     let reads = opt(&opts, "reads")? == "1";
+    let timing = opts.get("timing").map(PathBuf::from);
     let rt = runtime()?;
     let admin = admin(bootstrap)?;
     let describe = |admin: &AdminClient<DefaultClientContext>| -> Res<usize> {
@@ -972,49 +1134,315 @@ fn alter(args: &[String]) -> Res<()> {
             Ok(entries)
         })
     };
+    let mut times: Vec<(&str, Duration)> = Vec::new();
     if reads {
+        let start = Instant::now();
         admin.inner().fetch_metadata(None, TIMEOUT)?;
         describe(&admin)?;
+        times.push(("reads", start.elapsed()));
     }
-    // The client's plain API has no IncrementalAlterConfigs: the same change as one
-    // AlterConfigs request naming each topic's full set of overrides (what the legacy call
-    // needs so nothing else is reset), for up to 5,000 topics per request as topo sends.
-    let configs: Vec<(String, Vec<(&'static str, String)>)> = names
+    let changes: Vec<(String, String)> = names
         .iter()
         .map(|name| {
             let i: usize = name
                 .strip_prefix("bench-")
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(0);
-            let mut config = topic_config(i, 0);
-            for (k, v) in &mut config {
-                if *k == "retention.ms" {
-                    *v = (RETENTIONS[i % RETENTIONS.len()] + shift).to_string();
-                }
-            }
-            (name.clone(), config)
+            (
+                name.clone(),
+                (RETENTIONS[i % RETENTIONS.len()] + shift).to_string(),
+            )
         })
         .collect();
-    for batch in configs.chunks(5_000) {
-        let alters: Vec<rdkafka::admin::AlterConfig<'_>> = batch
-            .iter()
-            .map(|(name, config)| {
-                config.iter().fold(
-                    rdkafka::admin::AlterConfig::new(ResourceSpecifier::Topic(name)),
-                    |a, (k, v)| a.set(k, v),
-                )
-            })
-            .collect();
-        for r in rt.block_on(admin.alter_configs(&alters, &admin_opts()))? {
-            r.map_err(|(res, code)| format!("{res:?}: {code:?}"))?;
-        }
+    let start = Instant::now();
+    let confirmed = incremental::set(
+        &admin,
+        "retention.ms",
+        &changes,
+        ALTER_RECORDS_PER_REQUEST,
+        ALTER_IN_FLIGHT,
+        TIMEOUT,
+    )?;
+    times.push(("write", start.elapsed()));
+    if confirmed != changes.len() {
+        return Err(format!(
+            "the broker answered for {confirmed} of {} topics",
+            changes.len()
+        )
+        .into());
     }
     if reads {
+        let start = Instant::now();
         describe(&admin)?;
+        times.push(("verify", start.elapsed()));
+    }
+    if let Some(path) = timing {
+        let text: String = times
+            .iter()
+            .map(|(name, took)| format!("{name} {:.6}\n", took.as_secs_f64()))
+            .collect();
+        std::fs::write(path, text)?;
     }
     // As topo does: nothing is left for an admin client's shutdown to do.
     std::mem::forget(admin);
     Ok(())
+}
+
+/// IncrementalAlterConfigs through librdkafka's C API: rdkafka's safe admin client offers
+/// only the legacy AlterConfigs, a different request (every override of a topic restated,
+/// the rest reset), so the raw side of the apply comparison could not send what topo
+/// sends. Every librdkafka object is owned by a [`Guard`] from creation, so it is
+/// destroyed once on every path; pointers read from a result event are used only while
+/// the event's guard lives.
+mod incremental {
+    use std::ffi::{c_char, c_int, CStr, CString};
+    use std::time::{Duration, Instant};
+
+    use rdkafka::admin::AdminClient;
+    use rdkafka::bindings as rd;
+    use rdkafka::client::DefaultClientContext;
+
+    // Error codes read as plain integers: a broker code newer than the bindings' enum
+    // must not become an invalid enum value.
+    extern "C" {
+        fn rd_kafka_event_error(rkev: *mut rd::rd_kafka_event_t) -> c_int;
+        fn rd_kafka_ConfigResource_error(config: *const rd::rd_kafka_ConfigResource_t) -> c_int;
+    }
+
+    /// Owns one librdkafka object and destroys it on drop.
+    struct Guard<T> {
+        ptr: *mut T,
+        destroy: unsafe extern "C" fn(*mut T),
+    }
+
+    impl<T> Guard<T> {
+        fn new(
+            ptr: *mut T,
+            destroy: unsafe extern "C" fn(*mut T),
+            what: &str,
+        ) -> Result<Self, String> {
+            if ptr.is_null() {
+                Err(format!("librdkafka did not create the {what}"))
+            } else {
+                Ok(Guard { ptr, destroy })
+            }
+        }
+    }
+
+    impl<T> Drop for Guard<T> {
+        fn drop(&mut self) {
+            // SAFETY: `ptr` came non-NULL from the constructor `destroy` belongs to, and
+            // this guard is its only owner.
+            unsafe { (self.destroy)(self.ptr) }
+        }
+    }
+
+    /// Copies a C string owned by a live librdkafka object; NULL reads as empty.
+    ///
+    /// # Safety
+    /// `p` must be NULL or a NUL-terminated string valid for the call.
+    unsafe fn text(p: *const c_char) -> String {
+        if p.is_null() {
+            String::new()
+        } else {
+            // SAFETY: guaranteed by the caller.
+            unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+        }
+    }
+
+    fn c_string(s: &str) -> Result<CString, String> {
+        CString::new(s).map_err(|_| format!("{s:?} contains a NUL byte"))
+    }
+
+    /// Sets `key` to each topic's value with IncrementalAlterConfigs (operation SET),
+    /// `per_request` topics per request and at most `in_flight` requests outstanding, and
+    /// waits for every answer. Fails on a request-level error, on any topic's error and
+    /// when `timeout` passes; returns how many topics the broker confirmed.
+    pub(super) fn set(
+        admin: &AdminClient<DefaultClientContext>,
+        key: &str,
+        changes: &[(String, String)],
+        per_request: usize,
+        in_flight: usize,
+        timeout: Duration,
+    ) -> Result<usize, String> {
+        let deadline = Instant::now() + timeout;
+        // The borrow of `admin` keeps the handle alive until this returns.
+        let rk = admin.inner().native_ptr();
+        // SAFETY: `rk` is a live client handle.
+        let queue = Guard::new(
+            unsafe { rd::rd_kafka_queue_new(rk) },
+            rd::rd_kafka_queue_destroy,
+            "result queue",
+        )?;
+        let key = c_string(key)?;
+        let mut batches = changes.chunks(per_request.max(1));
+        let (mut pending, mut confirmed) = (0usize, 0usize);
+        let mut errors = Vec::new();
+        loop {
+            while pending < in_flight.max(1) {
+                let Some(batch) = batches.next() else { break };
+                send(rk, queue.ptr, &key, batch, timeout)?;
+                pending += 1;
+            }
+            if pending == 0 {
+                break;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(format!("no answer within {timeout:?}"));
+            }
+            let wait_ms = c_int::try_from(left.as_millis().max(1)).unwrap_or(c_int::MAX);
+            // SAFETY: the queue is live; an event it returns is ours and guarded at once.
+            let raw = unsafe { rd::rd_kafka_queue_poll(queue.ptr, wait_ms) };
+            if raw.is_null() {
+                continue;
+            }
+            let event = Guard::new(raw, rd::rd_kafka_event_destroy, "event")?;
+            // SAFETY: the event is live.
+            if unsafe { rd::rd_kafka_event_type(event.ptr) }
+                != rd::RD_KAFKA_EVENT_INCREMENTALALTERCONFIGS_RESULT
+            {
+                continue;
+            }
+            pending -= 1;
+            // SAFETY: the event is live; its error string is owned by it and copied.
+            let (code, message) = unsafe {
+                (
+                    rd_kafka_event_error(event.ptr),
+                    text(rd::rd_kafka_event_error_string(event.ptr)),
+                )
+            };
+            if code != 0 {
+                return Err(format!(
+                    "IncrementalAlterConfigs failed: {message} (code {code})"
+                ));
+            }
+            // SAFETY: the event is live and of the IncrementalAlterConfigs result type.
+            let result = unsafe { rd::rd_kafka_event_IncrementalAlterConfigs_result(event.ptr) };
+            if result.is_null() {
+                return Err("IncrementalAlterConfigs: the event carried no result".into());
+            }
+            let mut cnt = 0usize;
+            // SAFETY: `result` belongs to the live event; `cnt` is a valid out pointer.
+            let array =
+                unsafe { rd::rd_kafka_IncrementalAlterConfigs_result_resources(result, &mut cnt) };
+            if array.is_null() {
+                continue;
+            }
+            for i in 0..cnt {
+                // SAFETY: librdkafka returned `cnt` live resource pointers owned by the
+                // event, which outlives this loop; their strings are copied at once.
+                let (name, code, message) = unsafe {
+                    let resource = *array.add(i);
+                    (
+                        text(rd::rd_kafka_ConfigResource_name(resource)),
+                        rd_kafka_ConfigResource_error(resource),
+                        text(rd::rd_kafka_ConfigResource_error_string(resource)),
+                    )
+                };
+                if code == 0 {
+                    confirmed += 1;
+                } else {
+                    errors.push(format!("{name}: {message} (code {code})"));
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(confirmed)
+        } else {
+            Err(format!(
+                "IncrementalAlterConfigs refused {} topic(s), first: {}",
+                errors.len(),
+                errors[0]
+            ))
+        }
+    }
+
+    /// Enqueues one IncrementalAlterConfigs request for `batch` on `queue`. librdkafka
+    /// copies the request objects and the options on enqueue, so the guards may drop
+    /// when this returns.
+    fn send(
+        rk: *mut rd::rd_kafka_t,
+        queue: *mut rd::rd_kafka_queue_t,
+        key: &CStr,
+        batch: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<(), String> {
+        let mut resources = Vec::with_capacity(batch.len());
+        for (topic, value) in batch {
+            let name = c_string(topic)?;
+            let value = c_string(value)?;
+            // SAFETY: `name` is NUL-terminated and copied by librdkafka.
+            let resource = Guard::new(
+                unsafe {
+                    rd::rd_kafka_ConfigResource_new(
+                        rd::rd_kafka_ResourceType_t::RD_KAFKA_RESOURCE_TOPIC,
+                        name.as_ptr(),
+                    )
+                },
+                rd::rd_kafka_ConfigResource_destroy,
+                "config resource",
+            )?;
+            // SAFETY: the resource is live and ours; key and value are NUL-terminated
+            // strings that librdkafka copies.
+            let error = unsafe {
+                rd::rd_kafka_ConfigResource_add_incremental_config(
+                    resource.ptr,
+                    key.as_ptr(),
+                    rd::rd_kafka_AlterConfigOpType_t::RD_KAFKA_ALTER_CONFIG_OP_TYPE_SET,
+                    value.as_ptr(),
+                )
+            };
+            if !error.is_null() {
+                let error = Guard::new(error, rd::rd_kafka_error_destroy, "error")?;
+                // SAFETY: the error is live; its string is copied at once.
+                let message = unsafe { text(rd::rd_kafka_error_string(error.ptr)) };
+                return Err(format!("{topic}: {message}"));
+            }
+            resources.push(resource);
+        }
+        // SAFETY: `rk` is live (the caller borrows its client).
+        let options = Guard::new(
+            unsafe {
+                rd::rd_kafka_AdminOptions_new(
+                    rk,
+                    rd::rd_kafka_admin_op_t::RD_KAFKA_ADMIN_OP_INCREMENTALALTERCONFIGS,
+                )
+            },
+            rd::rd_kafka_AdminOptions_destroy,
+            "admin options",
+        )?;
+        let mut errbuf = [0 as c_char; 512];
+        let timeout_ms = c_int::try_from(timeout.as_millis()).unwrap_or(c_int::MAX);
+        // SAFETY: the options are live and `errbuf` is writable for its length.
+        let err = unsafe {
+            rd::rd_kafka_AdminOptions_set_request_timeout(
+                options.ptr,
+                timeout_ms,
+                errbuf.as_mut_ptr(),
+                errbuf.len(),
+            )
+        };
+        if err != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+            // SAFETY: librdkafka wrote a NUL-terminated message into the zeroed buffer.
+            return Err(unsafe { text(errbuf.as_ptr()) });
+        }
+        let mut raw: Vec<*mut rd::rd_kafka_ConfigResource_t> =
+            resources.iter().map(|r| r.ptr).collect();
+        // SAFETY: `rk`, the options and `queue` are live; `raw` holds `len` live resources
+        // owned by `resources`, which outlives the call.
+        unsafe {
+            rd::rd_kafka_IncrementalAlterConfigs(
+                rk,
+                raw.as_mut_ptr(),
+                raw.len(),
+                options.ptr,
+                queue,
+            );
+        }
+        Ok(())
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1205,6 +1633,145 @@ fn phases(args: &[String]) -> Res<()> {
         plan.actions.len(),
         json.len() / 1024,
         human.len() / 1024
+    );
+    Ok(())
+}
+
+/// Runs topo's config-change apply in-process through the library, the way
+/// `topo apply --auto-approve` does it, and prints each part's wall time (`part<TAB>seconds`):
+/// load, connect, read, diff and render the plan, the write, the verification read, and
+/// the total. The apply executor is not public, so the write is its configs phase's one
+/// call, `Connection::alter_configs`, after the same checks (no refusal, nothing the guard
+/// forbids); with `--auto-approve` the executor re-reads nothing before its first phase,
+/// so for a configs-only plan that call is the whole write. The verification reads what
+/// topo's does (the changed topics, the keys set) until every value shows. Fails unless
+/// the plan changes exactly `--expect` topics' configs and nothing else.
+fn apply_phases(args: &[String]) -> Res<()> {
+    use topo::plan::Op;
+
+    let opts = options(args)?;
+    let bootstrap = opt(&opts, "bootstrap")?.to_string();
+    let file = PathBuf::from(opt(&opts, "file")?);
+    let expect: usize = opt(&opts, "expect")?.parse()?;
+    let rt = runtime()?;
+    let total = Instant::now();
+    let mut parts: Vec<(&str, Duration)> = Vec::new();
+    let mut mark = Instant::now();
+    let mut lap = |name: &'static str, parts: &mut Vec<(&str, Duration)>| {
+        parts.push((name, mark.elapsed()));
+        mark = Instant::now();
+    };
+    let desired = topo::commands::session::load_topology(&file)?;
+    lap("load + validate topology", &mut parts);
+    let cluster = topo::cli::ClusterArgs {
+        bootstrap_servers: Some(bootstrap),
+        timeout: TIMEOUT,
+    };
+    let conn = topo::cluster::Connection::connect(topo::commands::session::settings(
+        Some(&desired),
+        &cluster,
+    ))?;
+    lap("connect (client + probe metadata)", &mut parts);
+    let scope = topo::diff::scope_of(&desired, &desired.policy);
+    let request = topo::commands::session::read_request(&desired, &scope);
+    let live = rt.block_on(conn.read(&request))?;
+    lap("read (metadata + DescribeConfigs)", &mut parts);
+    let ctx = topo::diff::DiffContext {
+        topology: file.display().to_string(),
+        sample_keys: BTreeMap::new(),
+    };
+    let plan = topo::diff::diff(&desired, &live, &desired.policy, &ctx);
+    let shown = topo::render::human(
+        &plan,
+        &topo::render::HumanOptions {
+            color: false,
+            next_step: false,
+        },
+    );
+    lap("diff + render the plan", &mut parts);
+    drop(live);
+    if !plan.refused.is_empty() {
+        return Err(format!("the plan has {} refusal(s)", plan.refused.len()).into());
+    }
+    let forbidden = topo::apply::guard::violations(&plan);
+    if !forbidden.is_empty() {
+        return Err(format!("the guard forbids: {}", forbidden.join("; ")).into());
+    }
+    let mut changes = Vec::new();
+    for action in &plan.actions {
+        match &action.op {
+            Op::AlterConfigs { set, delete } => {
+                changes.push((action.resource.name.clone(), set.clone(), delete.clone()))
+            }
+            other => return Err(format!("unexpected action {other:?}").into()),
+        }
+    }
+    if changes.len() != expect {
+        return Err(format!(
+            "the plan changes {} topics' configs, not {expect}",
+            changes.len()
+        )
+        .into());
+    }
+    // Inside the runtime, as the executor calls it: the call blocks in place.
+    let results = rt.block_on(async { conn.alter_configs(&changes, false) })?;
+    lap("write (IncrementalAlterConfigs)", &mut parts);
+    let failed: Vec<String> = results
+        .iter()
+        .filter_map(|(name, r)| r.as_ref().err().map(|e| format!("{name}: {e}")))
+        .collect();
+    if !failed.is_empty() || results.len() != changes.len() {
+        return Err(format!(
+            "{} of {} changes confirmed; failures: {}",
+            results.len() - failed.len(),
+            changes.len(),
+            failed.join("; ")
+        )
+        .into());
+    }
+    let verify = topo::cluster::ReadRequest {
+        topics: changes.iter().map(|(t, _, _)| t.clone()).collect(),
+        config_keys: Some(
+            changes
+                .iter()
+                .flat_map(|(_, set, delete)| set.keys().chain(delete.iter()).cloned())
+                .collect(),
+        ),
+        ..Default::default()
+    };
+    let deadline = Instant::now() + TIMEOUT;
+    let mut verify_reads = 0;
+    loop {
+        let live = rt.block_on(conn.read(&verify))?;
+        verify_reads += 1;
+        let pending = changes
+            .iter()
+            .filter(|(topic, set, _)| {
+                let config = live.topics.get(topic).and_then(|t| t.config.as_ref());
+                set.iter().any(|(k, v)| {
+                    config.and_then(|c| c.get(k)).and_then(|e| e.value.as_ref()) != Some(v)
+                })
+            })
+            .count();
+        if pending == 0 {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{pending} changes still not visible after {TIMEOUT:?}").into());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    lap("verify read", &mut parts);
+    parts.push(("total", total.elapsed()));
+    // As `topo apply` ends: without the client's shutdown.
+    std::mem::forget(conn);
+    for (name, took) in &parts {
+        println!("{name}\t{:.6}", took.as_secs_f64());
+    }
+    eprintln!(
+        "{} actions, plan text {} KiB, {verify_reads} verification read(s)",
+        plan.actions.len(),
+        shown.len() / 1024
     );
     Ok(())
 }

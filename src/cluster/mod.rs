@@ -974,8 +974,9 @@ impl Connection {
     }
 
     /// IncrementalAlterConfigs (SET and DELETE per key), in as few requests as the
-    /// controller accepts.
-    pub(crate) fn alter_configs(
+    /// controller accepts. Public so the scale benchmark can time apply's config write on
+    /// its own; `topo apply` reaches it only through the apply executor.
+    pub fn alter_configs(
         &self,
         changes: &[(String, ConfigMap, BTreeSet<String>)],
         validate_only: bool,
