@@ -1540,6 +1540,37 @@ fn trim_heap() {
     }
 }
 
+/// The first three steps of a plan in-process, as `topo plan` takes them (load the
+/// topology, connect, read what the plan needs), calling `step` after each with its label.
+fn load_connect_read(
+    file: &Path,
+    bootstrap: String,
+    rt: &tokio::runtime::Runtime,
+    read_label: &'static str,
+    mut step: impl FnMut(&'static str),
+) -> Res<(
+    topo::model::DesiredState,
+    topo::cluster::Connection,
+    topo::model::LiveState,
+)> {
+    let desired = topo::commands::session::load_topology(file)?;
+    step("load + validate topology");
+    let cluster = topo::cli::ClusterArgs {
+        bootstrap_servers: Some(bootstrap),
+        timeout: TIMEOUT,
+    };
+    let conn = topo::cluster::Connection::connect(topo::commands::session::settings(
+        Some(&desired),
+        &cluster,
+    ))?;
+    step("connect (client + probe metadata)");
+    let scope = topo::diff::scope_of(&desired, &desired.policy);
+    let request = topo::commands::session::read_request(&desired, &scope);
+    let live = rt.block_on(conn.read(&request))?;
+    step(read_label);
+    Ok((desired, conn, live))
+}
+
 /// Runs topo's plan pipeline in-process, step by step, the way `topo plan` does it. Per
 /// step: wall time, RSS at its end, its own peak (each step starts from a trimmed heap with
 /// the peak reset), and RSS after `malloc_trim` (roughly what stays live). Trimming between
@@ -1573,21 +1604,13 @@ fn phases(args: &[String]) -> Res<()> {
         mark = Instant::now();
     };
     step("start", &mut lines);
-    let desired = topo::commands::session::load_topology(&file)?;
-    step("load + validate topology", &mut lines);
-    let cluster = topo::cli::ClusterArgs {
-        bootstrap_servers: Some(bootstrap),
-        timeout: TIMEOUT,
-    };
-    let conn = topo::cluster::Connection::connect(topo::commands::session::settings(
-        Some(&desired),
-        &cluster,
-    ))?;
-    step("connect (client + probe metadata)", &mut lines);
-    let scope = topo::diff::scope_of(&desired, &desired.policy);
-    let request = topo::commands::session::read_request(&desired, &scope);
-    let live = rt.block_on(conn.read(&request))?;
-    step("read (metadata + DescribeConfigs + groups)", &mut lines);
+    let (desired, conn, live) = load_connect_read(
+        &file,
+        bootstrap,
+        &rt,
+        "read (metadata + DescribeConfigs + groups)",
+        |name| step(name, &mut lines),
+    )?;
     let ctx = topo::diff::DiffContext {
         topology: file.display().to_string(),
         sample_keys: BTreeMap::new(),
@@ -1661,21 +1684,13 @@ fn apply_phases(args: &[String]) -> Res<()> {
         parts.push((name, mark.elapsed()));
         mark = Instant::now();
     };
-    let desired = topo::commands::session::load_topology(&file)?;
-    lap("load + validate topology", &mut parts);
-    let cluster = topo::cli::ClusterArgs {
-        bootstrap_servers: Some(bootstrap),
-        timeout: TIMEOUT,
-    };
-    let conn = topo::cluster::Connection::connect(topo::commands::session::settings(
-        Some(&desired),
-        &cluster,
-    ))?;
-    lap("connect (client + probe metadata)", &mut parts);
-    let scope = topo::diff::scope_of(&desired, &desired.policy);
-    let request = topo::commands::session::read_request(&desired, &scope);
-    let live = rt.block_on(conn.read(&request))?;
-    lap("read (metadata + DescribeConfigs)", &mut parts);
+    let (desired, conn, live) = load_connect_read(
+        &file,
+        bootstrap,
+        &rt,
+        "read (metadata + DescribeConfigs)",
+        |name| lap(name, &mut parts),
+    )?;
     let ctx = topo::diff::DiffContext {
         topology: file.display().to_string(),
         sample_keys: BTreeMap::new(),
