@@ -23,6 +23,7 @@ mod schema;
 mod security;
 mod suggest;
 mod target;
+mod tree;
 mod walk;
 
 use crate::model::DesiredState;
