@@ -40,6 +40,13 @@ pub use overrides::with_environment;
 pub use schema::json_schema;
 pub use target::{restrict, Target, TargetError, TargetKind};
 
+/// How the topology parser and the `toml` crate differ on `src`, if they do: acceptance
+/// or any value read. For the differential fuzz target; not part of the interface.
+#[doc(hidden)]
+pub fn toml_disagreement(src: &str) -> Option<String> {
+    tree::reference::disagreement(src)
+}
+
 /// A topology that loaded without errors, and the warnings found on the way.
 #[derive(Debug, Clone)]
 pub struct Loaded {
