@@ -7,11 +7,10 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use toml::de::{DeTable, DeValue};
-
 use super::catalogue;
 use super::config::{self, Raw};
 use super::diagnostic::{Diagnostic, Diagnostics, Severity, SourceMap};
+use super::tree::{self, Table};
 use super::SourceFile;
 use crate::model::{BrokerProfile, DesiredState, Family, Release};
 
@@ -158,11 +157,12 @@ pub fn check(
 fn locate(files: &[SourceFile<'_>], topic: &str, key: &str) -> Option<(usize, Range<usize>)> {
     let mut fallback = None;
     for (i, file) in files.iter().enumerate() {
-        let Ok(root) = DeTable::parse(file.text) else {
+        let (doc, errors) = tree::parse(file.text);
+        if errors.iter().any(|e| !e.is_duplicate()) {
             continue;
-        };
+        }
         let mut hits = Vec::new();
-        find(root.get_ref(), &mut Vec::new(), key, &mut hits);
+        find(doc.root(), &mut Vec::new(), key, &mut hits);
         for (path, span) in hits {
             let own = path.len() >= 2 && path[0] == "topics" && path[1] == topic;
             if own {
@@ -176,23 +176,20 @@ fn locate(files: &[SourceFile<'_>], topic: &str, key: &str) -> Option<(usize, Ra
 
 /// Spans of `key` in every table named `config`, with the path of that table's parent.
 fn find(
-    table: &DeTable<'_>,
+    table: Table<'_>,
     path: &mut Vec<String>,
     key: &str,
     hits: &mut Vec<(Vec<String>, Range<usize>)>,
 ) {
     for (k, v) in table.iter() {
-        let name: &str = k.get_ref();
-        if let DeValue::Table(inner) = v.get_ref() {
+        let name = k.text();
+        if let Some(inner) = v.as_table() {
             if name == "config" {
-                if let Some((found, _)) = inner.iter().find(|(ik, _)| {
-                    let ik: &str = ik.get_ref();
-                    ik == key
-                }) {
+                if let Some((found, _)) = inner.iter().find(|(ik, _)| ik.text() == key) {
                     hits.push((path.clone(), found.span()));
                 }
             } else {
-                path.push(name.to_string());
+                path.push(name.into_owned());
                 find(inner, path, key, hits);
                 path.pop();
             }

@@ -10,16 +10,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use toml::de::{DeTable, DeValue};
-
 use crate::model::{DesiredState, Origin, Origins, Policy, ScopePattern};
 use crate::units::noun;
 
 use super::diagnostic::{Diagnostic, Omitted};
 use super::env::{self, Envs};
 use super::names;
+use super::tree::{self, Table};
 use super::walk::{self, Ctx, Decl, Field, Span};
-use super::{is_structural, Diagnostics, Loaded};
+use super::{Diagnostics, Loaded};
 
 pub(crate) const SCOPE_KEYS: &[&str] = &["owner", "prefixes", "patterns"];
 
@@ -72,7 +71,7 @@ struct Part<'a> {
     desired: DesiredState,
 }
 
-fn read_scope(ctx: &mut Ctx<'_>, root: &DeTable<'_>) -> Option<FileScope> {
+fn read_scope(ctx: &mut Ctx<'_>, root: Table<'_>) -> Option<FileScope> {
     let (key, v) = root.get_key_value("scope")?;
     let mut scope = FileScope {
         owner: None,
@@ -110,19 +109,21 @@ fn read_part<'a>(
 ) -> Part<'a> {
     let mut ctx = Ctx::new(file.name, file.text, env);
     ctx.strict_env = strict_env;
-    let (root, syntax_errors) = DeTable::parse_recoverable(file.text);
-    for e in &syntax_errors {
-        let span = e.span().unwrap_or(0..0);
-        let message = e.message().replace('\n', "; ");
-        if is_structural(e) {
-            let key = file.text.get(span.clone()).unwrap_or("").to_string();
-            ctx.error(
-                &span,
-                format!("`{key}` is defined twice"),
-                Some("TOML allows each key and each [table] only once; merge the two".into()),
-            );
-        } else {
-            ctx.error(&span, format!("invalid TOML: {message}"), None);
+    let (doc, parse_errors) = tree::parse(file.text);
+    for e in &parse_errors {
+        match e {
+            tree::ParseError::Duplicate { span } => {
+                let key = file.text.get(span.clone()).unwrap_or("").to_string();
+                ctx.error(
+                    span,
+                    format!("`{key}` is defined twice"),
+                    Some("TOML allows each key and each [table] only once; merge the two".into()),
+                );
+            }
+            tree::ParseError::Syntax { span, message } => {
+                let message = message.replace('\n', "; ");
+                ctx.error(span, format!("invalid TOML: {message}"), None);
+            }
         }
     }
     let mut part = Part {
@@ -136,17 +137,17 @@ fn read_part<'a>(
         desired: DesiredState::default(),
         ctx,
     };
-    if !syntax_errors.iter().all(is_structural) {
+    if !parse_errors.iter().all(tree::ParseError::is_duplicate) {
         return part;
     }
-    let root = root.get_ref();
+    let root = doc.root();
     part.decl = walk::walk(&mut part.ctx, root);
     part.envs = env::read(&mut part.ctx, root);
     part.scope = read_scope(&mut part.ctx, root);
     part.cluster_span = root.get_key_value("cluster").map(|(k, _)| k.span());
     if let Some((k, v)) = root.get_key_value("policy") {
         part.policy_span = Some(k.span());
-        if let DeValue::Table(t) = v.get_ref() {
+        if let Some(t) = v.as_table() {
             part.policy_patterns = t
                 .get_key_value("prefixes")
                 .or_else(|| t.get_key_value("patterns"))
@@ -549,11 +550,11 @@ pub fn environment_names(
     // one parse rather than a whole load.
     let mut names = BTreeSet::new();
     for f in files {
-        let (root, _) = DeTable::parse_recoverable(f.text);
-        if let Some(DeValue::Table(t)) = root.get_ref().get("environments").map(|v| v.get_ref()) {
+        let (doc, _) = tree::parse(f.text);
+        if let Some(t) = doc.root().get("environments").and_then(|v| v.as_table()) {
             names.extend(
                 t.iter()
-                    .map(|(k, _)| k.get_ref().to_string())
+                    .map(|(k, _)| k.text().into_owned())
                     .filter(|n| env::is_valid_name(n)),
             );
         }

@@ -7,12 +7,11 @@
 //! section, so later checks (`min.insync.replicas` against the replication factor, ...)
 //! point at the line that made the difference.
 
-use toml::de::{DeTable, DeValue};
-
 use crate::model::{ClusterSpec, OffsetPolicy};
 
 use super::suggest;
-use super::walk::{self, by_position, Ctx, Decl, Defaults, Field, Span, TopicDecl, Value};
+use super::tree::{Item, Table, Value};
+use super::walk::{self, by_position, Ctx, Decl, Defaults, Field, Span, TopicDecl};
 
 pub(crate) const ENV_KEYS: &[&str] = &["cluster", "defaults", "topics", "groups"];
 pub(crate) const GROUP_OVERRIDE_KEYS: &[&str] = &["initial_offsets", "lag_budget"];
@@ -81,7 +80,7 @@ pub(crate) fn is_valid_name(name: &str) -> bool {
 }
 
 /// Reads `default_environment` and every `[environments.NAME]` section of `root`.
-pub(crate) fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) -> Envs {
+pub(crate) fn read(ctx: &mut Ctx<'_>, root: Table<'_>) -> Envs {
     let mut envs = Envs::default();
     if let Some(v) = root.get("default_environment") {
         if let Some(name) = ctx.string(v, "`default_environment`") {
@@ -92,7 +91,7 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) -> Envs {
         return envs;
     };
     envs.section = Some(key.span());
-    let DeValue::Table(t) = v.get_ref() else {
+    let Value::Table(t) = v.value() else {
         ctx.error(
             &v.span(),
             "`environments` must be a table keyed by environment name",
@@ -101,7 +100,8 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) -> Envs {
         return envs;
     };
     for (k, value) in by_position(t) {
-        let name: &str = k.get_ref();
+        let text = k.text();
+        let name: &str = &text;
         if let Some(problem) = env_name_problem(name) {
             ctx.error(&k.span(), problem, None);
             continue;
@@ -119,7 +119,7 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) -> Envs {
         };
         ctx.check_keys(body, ENV_KEYS, &format!("environment `{name}`"), None);
         for (k, v) in by_position(body) {
-            match k.get_ref().as_ref() {
+            match &*k.text() {
                 "cluster" => decl.cluster = Some((walk::cluster(ctx, v), k.span())),
                 "defaults" => decl.defaults = Some(walk::defaults(ctx, v)),
                 "topics" => decl.topics = walk::topics(ctx, v),
@@ -147,9 +147,9 @@ pub(crate) fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) -> Envs {
     envs
 }
 
-fn group_overrides(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<GroupOverride> {
+fn group_overrides(ctx: &mut Ctx<'_>, v: Item<'_>) -> Vec<GroupOverride> {
     let mut out = Vec::new();
-    let DeValue::Table(t) = v.get_ref() else {
+    let Value::Table(t) = v.value() else {
         ctx.error(
             &v.span(),
             "`groups` must be a table keyed by group name",
@@ -158,7 +158,8 @@ fn group_overrides(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<GroupOverride> {
         return out;
     };
     for (k, value) in by_position(t) {
-        let raw: &str = k.get_ref();
+        let text = k.text();
+        let raw: &str = &text;
         let name = ctx.interpolate(raw, &k.span());
         let shown = name.clone().unwrap_or_else(|| raw.to_string());
         let mut o = GroupOverride {
@@ -170,7 +171,7 @@ fn group_overrides(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<GroupOverride> {
         if let Some(body) = ctx.expect_table(value, &format!("group `{shown}`")) {
             let place = format!("the environment's settings of group `{shown}`");
             for (k, _) in body.iter() {
-                if k.get_ref() == "topics" {
+                if k.text() == "topics" {
                     ctx.error(
                         &k.span(),
                         format!("an environment cannot change which topics `{shown}` consumes"),

@@ -4,9 +4,9 @@
 //! process environment or the network, so every outcome is reproducible in a test.
 //!
 //! Loading reports every problem at once, each located by file, line and column in the
-//! compiler style (see [`Diagnostic`]). The file is walked by hand over toml's spanned
-//! document rather than deserialised with serde, because serde stops at the first error
-//! and forgets where values came from.
+//! compiler style (see [`Diagnostic`]). The file is parsed into a compact spanned tree
+//! (`tree`) and walked by hand rather than deserialised with serde, because serde stops
+//! at the first error and forgets where values came from.
 
 mod catalogue;
 mod client_props;
@@ -54,13 +54,6 @@ pub struct Loaded {
     pub warnings: Vec<Diagnostic>,
     /// The environment applied, when the topology declares environments.
     pub environment: Option<String>,
-}
-
-/// toml reports redefinitions as "duplicate key"; the tree it recovers is still sound
-/// (the second definition is dropped or merged), so validation can continue and report
-/// the rest of the file too. Any other syntax error leaves a tree not worth validating.
-fn is_structural(error: &toml::de::Error) -> bool {
-    error.message().starts_with("duplicate key")
 }
 
 /// Like [`load`], for the file's bytes as read: text that is not UTF-8 is an error located

@@ -5,15 +5,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use toml::de::DeValue;
-
 use crate::model::{
     AclBinding, AclOperation, AclPattern, AclPermission, AclResourceType, ScramMechanism, UserSpec,
     CLUSTER_RESOURCE_NAME, DEFAULT_SCRAM_ITERATIONS,
 };
 
 use super::suggest;
-use super::walk::{by_position, type_name, Ctx, Decl, Span, Value};
+use super::tree::{Item, Value};
+use super::walk::{by_position, Ctx, Decl, Span};
 
 pub(crate) const ACL_KEYS: &[&str] = &[
     "principal",
@@ -141,7 +140,7 @@ impl Intent<'_> {
     }
 }
 
-fn host(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>) -> String {
+fn host(ctx: &mut Ctx<'_>, v: Option<Item<'_>>) -> String {
     v.and_then(|v| {
         let h = ctx.string(v, "`host`")?;
         if h.trim().is_empty() {
@@ -158,10 +157,10 @@ fn host(ctx: &mut Ctx<'_>, v: Option<&Value<'_>>) -> String {
 }
 
 /// `[[acls]]`: one table per resource pattern and principal, one binding per operation.
-pub(crate) fn raw_acls(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<Grant> {
+pub(crate) fn raw_acls(ctx: &mut Ctx<'_>, v: Item<'_>) -> Vec<Grant> {
     let mut out = Vec::new();
-    let DeValue::Array(items) = v.get_ref() else {
-        let found = type_name(v.get_ref());
+    let Value::Array(items) = v.value() else {
+        let found = v.type_name();
         ctx.error(
             &v.span(),
             format!("`acls` must be an array of tables, found {found}"),
@@ -346,13 +345,13 @@ pub(crate) fn raw_acls(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<Grant> {
 }
 
 /// `[principals."User:NAME"]`: what a principal consumes and produces.
-pub(crate) fn principals(ctx: &mut Ctx<'_>, v: &Value<'_>, out: &mut SecurityDecl) {
+pub(crate) fn principals(ctx: &mut Ctx<'_>, v: Item<'_>, out: &mut SecurityDecl) {
     let Some(t) = ctx.expect_table(v, "`principals`") else {
         return;
     };
     for (k, value) in by_position(t) {
         let span = k.span();
-        let Some(principal) = ctx.interpolate(k.get_ref(), &span) else {
+        let Some(principal) = ctx.interpolate(&k.text(), &span) else {
             continue;
         };
         if !check_principal(ctx, &principal, &span) {
@@ -408,14 +407,14 @@ pub(crate) fn principals(ctx: &mut Ctx<'_>, v: &Value<'_>, out: &mut SecurityDec
 }
 
 /// `[users."NAME"]`: SCRAM credentials whose password comes from the environment.
-pub(crate) fn users(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<UserDecl> {
+pub(crate) fn users(ctx: &mut Ctx<'_>, v: Item<'_>) -> Vec<UserDecl> {
     let mut out = Vec::new();
     let Some(t) = ctx.expect_table(v, "`users`") else {
         return out;
     };
     for (k, value) in by_position(t) {
         let span = k.span();
-        let Some(name) = ctx.interpolate(k.get_ref(), &span) else {
+        let Some(name) = ctx.interpolate(&k.text(), &span) else {
             continue;
         };
         if name.is_empty() {
@@ -495,9 +494,9 @@ pub(crate) fn users(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<UserDecl> {
 
 /// The environment variable a password is read from. Only `"${NAME}"` is accepted: a
 /// literal (or a default after `:-`) would put the secret in the file.
-fn password_reference(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Option<String> {
-    let DeValue::String(s) = v.get_ref() else {
-        let found = type_name(v.get_ref());
+fn password_reference(ctx: &mut Ctx<'_>, v: Item<'_>) -> Option<String> {
+    let Value::String(s) = v.value() else {
+        let found = v.type_name();
         ctx.error(
             &v.span(),
             format!("`password` must be a string, found {found}"),

@@ -1,6 +1,6 @@
-//! Walking the parsed TOML tree by hand: every key checked against what its table may
-//! contain, every value against its expected type, strings interpolated, config values
-//! normalised. Each section yields a declaration that keeps the source spans later
+//! Walking the parsed file (`spec::tree`) by hand: every key checked against what its
+//! table may contain, every value against its expected type, strings interpolated, config
+//! values normalised. Each section yields a declaration that keeps the source spans later
 //! cross-checks (duplicates, inheritance, references) need to point at.
 //!
 //! Nothing here stops at a problem: a bad value is reported, treated as absent, and the
@@ -8,9 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
-
-use toml::de::{DeString, DeTable, DeValue};
-use toml::Spanned;
 
 use crate::model::{ClusterSpec, OffsetPolicy, Partitioner, Policy, ScopePattern};
 
@@ -22,9 +19,9 @@ use super::interpolate;
 use super::names;
 use super::security::{self, SecurityDecl};
 use super::suggest;
+use super::tree::{Item, Key, Table, Value};
 
 pub(crate) type Span = Range<usize>;
-pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
 pub(crate) const ROOT_KEYS: &[&str] = &[
     "cluster",
@@ -185,18 +182,6 @@ pub(crate) struct Ctx<'a> {
     pub strict_env: bool,
 }
 
-pub(crate) fn type_name(v: &DeValue<'_>) -> &'static str {
-    match v {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a datetime",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
-    }
-}
-
 /// Keys whose values are credentials: writing them in clear defeats the point.
 fn is_secret_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
@@ -310,15 +295,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub(crate) fn expect_table<'v, 'i>(
-        &mut self,
-        v: &'v Value<'i>,
-        what: &str,
-    ) -> Option<&'v DeTable<'i>> {
-        match v.get_ref() {
-            DeValue::Table(t) => Some(t),
+    pub(crate) fn expect_table<'d>(&mut self, v: Item<'d>, what: &str) -> Option<Table<'d>> {
+        match v.value() {
+            Value::Table(t) => Some(t),
             other => {
-                let found = type_name(other);
+                let found = other.type_name();
                 self.error(
                     &v.span(),
                     format!("{what} must be a table, found {found}"),
@@ -338,18 +319,18 @@ impl<'a> Ctx<'a> {
     /// unknown sub-table usually means an unquoted dotted name, `[topics.orders.v1]`.
     pub(crate) fn check_keys(
         &mut self,
-        t: &DeTable<'_>,
+        t: Table<'_>,
         allowed: &[&'static str],
         place: &str,
         named: Option<(&str, &str)>,
     ) -> Vec<&'static str> {
         let mut suggested = Vec::new();
         for (k, v) in t.iter() {
-            let key: &str = k.get_ref();
-            if allowed.contains(&key) {
+            let key = k.text();
+            if allowed.contains(&&*key) {
                 continue;
             }
-            if let (Some((section, name)), DeValue::Table(_)) = (named, v.get_ref()) {
+            if let (Some((section, name)), Some(_)) = (named, v.as_table()) {
                 self.error(
                     &k.span(),
                     format!("unknown key `{key}` in {place}"),
@@ -359,12 +340,12 @@ impl<'a> Ctx<'a> {
                 );
                 continue;
             }
-            let help = match suggest::closest(key, allowed.iter().copied()) {
+            let help = match suggest::closest(&key, allowed.iter().copied()) {
                 Some(c) => {
                     suggested.push(c);
                     format!("did you mean `{c}`?")
                 }
-                None => match suggest::closest(key, catalogue::keys()) {
+                None => match suggest::closest(&key, catalogue::keys()) {
                     Some(c) if allowed.contains(&"config") => format!(
                         "topic configs go in the `config` table: config = {{ \"{c}\" = ... }}"
                     ),
@@ -384,11 +365,11 @@ impl<'a> Ctx<'a> {
     }
 
     /// A string value, interpolated.
-    pub(crate) fn string(&mut self, v: &Value<'_>, what: &str) -> Option<String> {
-        match v.get_ref() {
-            DeValue::String(s) => self.interpolate(s, &v.span()),
+    pub(crate) fn string(&mut self, v: Item<'_>, what: &str) -> Option<String> {
+        match v.value() {
+            Value::String(s) => self.interpolate(&s, &v.span()),
             other => {
-                let found = type_name(other);
+                let found = other.type_name();
                 self.error(
                     &v.span(),
                     format!("{what} must be a string, found {found}"),
@@ -401,17 +382,11 @@ impl<'a> Ctx<'a> {
 
     /// An integer. A string is accepted only when it interpolates (`"${PARTITIONS:-6}"`):
     /// environment variables are text, but a quoted literal number is a type mistake.
-    pub(crate) fn integer(&mut self, v: &Value<'_>, what: &str) -> Option<i64> {
-        match v.get_ref() {
-            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    self.error(&v.span(), format!("{what} is out of range"), None);
-                    None
-                }
-            },
-            DeValue::String(s) if interpolate::has_reference(s) => {
-                let text = self.interpolate(s, &v.span())?;
+    pub(crate) fn integer(&mut self, v: Item<'_>, what: &str) -> Option<i64> {
+        match v.value() {
+            Value::Integer(i) => Some(i.to_i64()),
+            Value::String(s) if interpolate::has_reference(&s) => {
+                let text = self.interpolate(&s, &v.span())?;
                 match text.trim().parse::<i64>() {
                     Ok(n) => Some(n),
                     Err(_) => {
@@ -424,7 +399,7 @@ impl<'a> Ctx<'a> {
                     }
                 }
             }
-            DeValue::String(s) => {
+            Value::String(s) => {
                 let help = s
                     .trim()
                     .parse::<i64>()
@@ -438,7 +413,7 @@ impl<'a> Ctx<'a> {
                 None
             }
             other => {
-                let found = type_name(other);
+                let found = other.type_name();
                 self.error(
                     &v.span(),
                     format!("{what} must be an integer, found {found}"),
@@ -450,11 +425,11 @@ impl<'a> Ctx<'a> {
     }
 
     /// A boolean; like integers, a string only when it interpolates.
-    pub(crate) fn boolean(&mut self, v: &Value<'_>, what: &str) -> Option<bool> {
-        match v.get_ref() {
-            DeValue::Boolean(b) => Some(*b),
-            DeValue::String(s) if interpolate::has_reference(s) => {
-                let text = self.interpolate(s, &v.span())?;
+    pub(crate) fn boolean(&mut self, v: Item<'_>, what: &str) -> Option<bool> {
+        match v.value() {
+            Value::Boolean(b) => Some(b),
+            Value::String(s) if interpolate::has_reference(&s) => {
+                let text = self.interpolate(&s, &v.span())?;
                 match text.trim().to_ascii_lowercase().as_str() {
                     "true" => Some(true),
                     "false" => Some(false),
@@ -469,8 +444,8 @@ impl<'a> Ctx<'a> {
                 }
             }
             other => {
-                let found = type_name(other);
-                let help = matches!(other, DeValue::String(s) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"))
+                let found = other.type_name();
+                let help = matches!(&other, Value::String(s) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false"))
                     .then(|| "write `true` or `false` without quotes".to_string());
                 self.error(
                     &v.span(),
@@ -484,10 +459,11 @@ impl<'a> Ctx<'a> {
 
     /// An array of strings, each interpolated; elements that fail are reported and left
     /// out. `None` when the value is not an array at all.
-    pub(crate) fn strings(&mut self, v: &Value<'_>, what: &str) -> Option<Vec<(String, Span)>> {
-        let DeValue::Array(items) = v.get_ref() else {
-            let found = type_name(v.get_ref());
-            let help = matches!(v.get_ref(), DeValue::String(_))
+    pub(crate) fn strings(&mut self, v: Item<'_>, what: &str) -> Option<Vec<(String, Span)>> {
+        let Value::Array(items) = v.value() else {
+            let found = v.type_name();
+            let help = v
+                .is_str()
                 .then(|| "wrap it in brackets: [\"...\"]".to_string());
             self.error(
                 &v.span(),
@@ -505,7 +481,7 @@ impl<'a> Ctx<'a> {
         Some(out)
     }
 
-    pub(crate) fn partitions(&mut self, v: &Value<'_>) -> Field<i32> {
+    pub(crate) fn partitions(&mut self, v: Item<'_>) -> Field<i32> {
         let Some(n) = self.integer(v, "`partitions`") else {
             return Field::Invalid;
         };
@@ -530,7 +506,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub(crate) fn replication_factor(&mut self, v: &Value<'_>) -> Field<i16> {
+    pub(crate) fn replication_factor(&mut self, v: Item<'_>) -> Field<i16> {
         let Some(n) = self.integer(v, "`replication_factor`") else {
             return Field::Invalid;
         };
@@ -550,10 +526,10 @@ impl<'a> Ctx<'a> {
     }
 
     /// A config table: every key checked against the catalogue, every value normalised.
-    pub(crate) fn config(&mut self, v: &Value<'_>, place: &str) -> Config {
+    pub(crate) fn config(&mut self, v: Item<'_>, place: &str) -> Config {
         let mut out = Config::new();
-        let DeValue::Table(table) = v.get_ref() else {
-            let found = type_name(v.get_ref());
+        let Value::Table(table) = v.value() else {
+            let found = v.type_name();
             self.error(
                 &v.span(),
                 format!("`config` of {place} must be a table, found {found}"),
@@ -562,20 +538,20 @@ impl<'a> Ctx<'a> {
             return out;
         };
         for (k, value) in table.iter() {
-            let key: &str = k.get_ref();
-            let known = catalogue::known_any(key) || catalogue::is_vendor_key(key);
+            let key = k.text();
+            let known = catalogue::known_any(&key) || catalogue::is_vendor_key(&key);
             if !known {
-                if let DeValue::Table(nested) = value.get_ref() {
-                    self.dotted_config_keys(key, &k.span(), nested);
+                if let Some(nested) = value.as_table() {
+                    self.dotted_config_keys(&key, &k.span(), nested);
                 } else {
-                    self.unknown_config(key, &k.span());
+                    self.unknown_config(&key, &k.span());
                 }
                 continue;
             }
-            let Some(raw) = self.raw(value, key) else {
+            let Some(raw) = self.raw(value, &key) else {
                 continue;
             };
-            match config::normalise(key, &raw) {
+            match config::normalise(&key, &raw) {
                 Ok(n) => {
                     if let Some(w) = n.warning {
                         self.warning(&value.span(), w.message, w.help);
@@ -609,7 +585,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// `config = { retention.ms = 1 }` is a nested table in TOML: the key needs quotes.
-    fn dotted_config_keys(&mut self, prefix: &str, span: &Span, nested: &DeTable<'_>) {
+    fn dotted_config_keys(&mut self, prefix: &str, span: &Span, nested: Table<'_>) {
         let mut leaves = Vec::new();
         collect_leaves(prefix, nested, &mut leaves);
         for path in leaves {
@@ -628,30 +604,24 @@ impl<'a> Ctx<'a> {
     }
 
     /// Converts a config value to [`Raw`], interpolating strings. `None` once reported.
-    fn raw(&mut self, v: &Value<'_>, key: &str) -> Option<Raw> {
-        Some(match v.get_ref() {
-            DeValue::String(s) => Raw::Str(self.interpolate(s, &v.span())?),
-            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
-                Ok(n) => Raw::Int(n),
-                Err(_) => {
-                    self.error(&v.span(), format!("`{key}` is out of range"), None);
-                    return None;
-                }
-            },
-            DeValue::Float(f) => match f.as_str().parse::<f64>() {
+    fn raw(&mut self, v: Item<'_>, key: &str) -> Option<Raw> {
+        Some(match v.value() {
+            Value::String(s) => Raw::Str(self.interpolate(&s, &v.span())?),
+            Value::Integer(i) => Raw::Int(i.to_i64()),
+            Value::Float(f) => match f.text().parse::<f64>() {
                 Ok(x) => Raw::Float(x),
                 Err(_) => {
                     self.error(&v.span(), format!("`{key}` is not a valid number"), None);
                     return None;
                 }
             },
-            DeValue::Boolean(b) => Raw::Bool(*b),
-            DeValue::Array(items) if items.iter().all(|i| i.get_ref().is_str()) => {
+            Value::Boolean(b) => Raw::Bool(b),
+            Value::Array(items) if items.iter().all(|i| i.is_str()) => {
                 let mut out = Vec::new();
                 let mut ok = true;
                 for item in items.iter() {
-                    match item.get_ref() {
-                        DeValue::String(s) => match self.interpolate(s, &item.span()) {
+                    match item.value() {
+                        Value::String(s) => match self.interpolate(&s, &item.span()) {
                             Some(s) => out.push(s),
                             None => ok = false,
                         },
@@ -663,25 +633,27 @@ impl<'a> Ctx<'a> {
                 }
                 Raw::List(out)
             }
-            DeValue::Array(_) => Raw::Other("an array with non-string entries"),
-            other => Raw::Other(type_name(other)),
+            Value::Array(_) => Raw::Other("an array with non-string entries"),
+            other => Raw::Other(other.type_name()),
         })
     }
 
     /// A client property value: librdkafka takes strings, so scalars become strings.
-    fn client_value(&mut self, v: &Value<'_>, key: &str) -> Option<String> {
-        match v.get_ref() {
-            DeValue::String(s) => self.interpolate(s, &v.span()),
-            DeValue::Integer(i) => Some(i.to_string()),
-            DeValue::Float(f) => Some(
-                f.as_str()
-                    .parse::<f64>()
-                    .map(config::float_text)
-                    .unwrap_or_else(|_| f.as_str().to_string()),
-            ),
-            DeValue::Boolean(b) => Some(b.to_string()),
+    fn client_value(&mut self, v: Item<'_>, key: &str) -> Option<String> {
+        match v.value() {
+            Value::String(s) => self.interpolate(&s, &v.span()),
+            Value::Integer(i) => Some(i.to_i64().to_string()),
+            Value::Float(f) => {
+                let text = f.text();
+                Some(
+                    text.parse::<f64>()
+                        .map(config::float_text)
+                        .unwrap_or_else(|_| text.into_owned()),
+                )
+            }
+            Value::Boolean(b) => Some(b.to_string()),
             other => {
-                let found = type_name(other);
+                let found = other.type_name();
                 self.error(
                     &v.span(),
                     format!("client property `{key}` must be a string, number or boolean, found {found}"),
@@ -693,31 +665,30 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn collect_leaves(prefix: &str, table: &DeTable<'_>, out: &mut Vec<String>) {
+fn collect_leaves(prefix: &str, table: Table<'_>, out: &mut Vec<String>) {
     for (k, v) in table.iter() {
-        let path = format!("{prefix}.{}", k.get_ref());
-        match v.get_ref() {
-            DeValue::Table(t) => collect_leaves(&path, t, out),
+        let path = format!("{prefix}.{}", k.text());
+        match v.value() {
+            Value::Table(t) => collect_leaves(&path, t, out),
             _ => out.push(path),
         }
     }
 }
 
-/// Spans sort the walk: diagnostics and "first declared" decisions follow the file, not
-/// the map's key order.
-pub(crate) fn by_position<'t, 'i>(
-    table: &'t DeTable<'i>,
-) -> Vec<(&'t Spanned<DeString<'i>>, &'t Value<'i>)> {
+/// Spans sort the walk: diagnostics and "first declared" decisions follow the file,
+/// whatever order a table keeps its entries in.
+pub(crate) fn by_position(table: Table<'_>) -> Vec<(Key<'_>, Item<'_>)> {
     let mut entries: Vec<_> = table.iter().collect();
     entries.sort_by_key(|(k, _)| k.span().start);
     entries
 }
 
 /// Walks the whole document.
-pub(crate) fn walk(ctx: &mut Ctx<'_>, root: &DeTable<'_>) -> Decl {
+pub(crate) fn walk(ctx: &mut Ctx<'_>, root: Table<'_>) -> Decl {
     let mut decl = Decl::default();
     for (k, v) in by_position(root) {
-        let key: &str = k.get_ref();
+        let name = k.text();
+        let key: &str = &name;
         match key {
             "cluster" => decl.cluster = cluster(ctx, v),
             "defaults" => decl.defaults = defaults(ctx, v),
@@ -742,7 +713,7 @@ pub(crate) fn walk(ctx: &mut Ctx<'_>, root: &DeTable<'_>) -> Decl {
     decl
 }
 
-pub(crate) fn cluster(ctx: &mut Ctx<'_>, v: &Value<'_>) -> ClusterSpec {
+pub(crate) fn cluster(ctx: &mut Ctx<'_>, v: Item<'_>) -> ClusterSpec {
     let mut spec = ClusterSpec::default();
     let Some(t) = ctx.expect_table(v, "`cluster`") else {
         return spec;
@@ -772,8 +743,9 @@ pub(crate) fn cluster(ctx: &mut Ctx<'_>, v: &Value<'_>) -> ClusterSpec {
             ctx.secret_spans.extend(secrets);
             ctx.secret_spans.sort_by_key(|s| s.start);
             for (k, value) in by_position(client) {
-                let key: &str = k.get_ref();
-                if let DeValue::Table(nested) = value.get_ref() {
+                let name = k.text();
+                let key: &str = &name;
+                if let Some(nested) = value.as_table() {
                     let mut leaves = Vec::new();
                     collect_leaves(key, nested, &mut leaves);
                     for path in leaves {
@@ -814,8 +786,8 @@ pub(crate) fn cluster(ctx: &mut Ctx<'_>, v: &Value<'_>) -> ClusterSpec {
                     );
                     continue;
                 }
-                if let DeValue::String(s) = value.get_ref() {
-                    if is_secret_key(key) && !s.is_empty() && !interpolate::has_reference(s) {
+                if let Value::String(s) = value.value() {
+                    if is_secret_key(key) && !s.is_empty() && !interpolate::has_reference(&s) {
                         let var = key.to_ascii_uppercase().replace(['.', '-'], "_");
                         ctx.warning(
                             &value.span(),
@@ -835,7 +807,7 @@ pub(crate) fn cluster(ctx: &mut Ctx<'_>, v: &Value<'_>) -> ClusterSpec {
     spec
 }
 
-pub(crate) fn defaults(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Defaults {
+pub(crate) fn defaults(ctx: &mut Ctx<'_>, v: Item<'_>) -> Defaults {
     let mut d = Defaults::default();
     let Some(t) = ctx.expect_table(v, "`defaults`") else {
         return d;
@@ -860,10 +832,10 @@ pub(crate) fn defaults(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Defaults {
     d
 }
 
-pub(crate) fn topics(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<TopicDecl> {
+pub(crate) fn topics(ctx: &mut Ctx<'_>, v: Item<'_>) -> Vec<TopicDecl> {
     let mut out = Vec::new();
-    let DeValue::Table(t) = v.get_ref() else {
-        let found = type_name(v.get_ref());
+    let Value::Table(t) = v.value() else {
+        let found = v.type_name();
         ctx.error(
             &v.span(),
             format!("`topics` must be a table keyed by topic name, found {found}"),
@@ -872,9 +844,9 @@ pub(crate) fn topics(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<TopicDecl> {
         return out;
     };
     for (k, value) in by_position(t) {
-        let raw: &str = k.get_ref();
+        let raw = k.text();
         let span = k.span();
-        let name = ctx.interpolate(raw, &span);
+        let name = ctx.interpolate(&raw, &span);
         let shown = name.clone().unwrap_or_else(|| raw.to_string());
         let mut decl = TopicDecl {
             raw: raw.to_string(),
@@ -888,10 +860,10 @@ pub(crate) fn topics(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<TopicDecl> {
             keys_file: None,
             dlq: None,
         };
-        match value.get_ref() {
-            DeValue::Table(t) => topic_body(ctx, t, &shown, &mut decl),
+        match value.value() {
+            Value::Table(t) => topic_body(ctx, t, &shown, &mut decl),
             other => {
-                let found = type_name(other);
+                let found = other.type_name();
                 ctx.error(
                     &value.span(),
                     format!("topic `{shown}` must be a table, found {found}"),
@@ -909,7 +881,7 @@ pub(crate) fn topics(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<TopicDecl> {
     out
 }
 
-fn topic_body(ctx: &mut Ctx<'_>, t: &DeTable<'_>, shown: &str, decl: &mut TopicDecl) {
+fn topic_body(ctx: &mut Ctx<'_>, t: Table<'_>, shown: &str, decl: &mut TopicDecl) {
     let place = format!("topic `{shown}`");
     let meant = ctx.check_keys(t, TOPIC_KEYS, &place, Some(("topics", &decl.raw)));
     if meant.contains(&"partitions") {
@@ -922,7 +894,7 @@ fn topic_body(ctx: &mut Ctx<'_>, t: &DeTable<'_>, shown: &str, decl: &mut TopicD
     // not the user's mistake, the unquoted name is (reported just above).
     let split_name = t
         .iter()
-        .any(|(k, v)| !TOPIC_KEYS.contains(&k.get_ref().as_ref()) && v.get_ref().is_table());
+        .any(|(k, v)| !TOPIC_KEYS.contains(&&*k.text()) && v.as_table().is_some());
     if split_name {
         decl.partitions = decl.partitions.or(Field::Invalid);
         decl.replication_factor = decl.replication_factor.or(Field::Invalid);
@@ -962,7 +934,7 @@ fn topic_body(ctx: &mut Ctx<'_>, t: &DeTable<'_>, shown: &str, decl: &mut TopicD
     }
 }
 
-fn dlq(ctx: &mut Ctx<'_>, key_span: &Span, v: &Value<'_>, parent: &str) -> Option<DlqDecl> {
+fn dlq(ctx: &mut Ctx<'_>, key_span: &Span, v: Item<'_>, parent: &str) -> Option<DlqDecl> {
     let mut d = DlqDecl {
         span: key_span.clone(),
         name: Field::Absent,
@@ -970,10 +942,10 @@ fn dlq(ctx: &mut Ctx<'_>, key_span: &Span, v: &Value<'_>, parent: &str) -> Optio
         replication_factor: Field::Absent,
         config: Config::new(),
     };
-    match v.get_ref() {
-        DeValue::Boolean(true) => Some(d),
-        DeValue::Boolean(false) => None,
-        DeValue::Table(t) => {
+    match v.value() {
+        Value::Boolean(true) => Some(d),
+        Value::Boolean(false) => None,
+        Value::Table(t) => {
             let place = format!("the dead-letter settings of `{parent}`");
             ctx.check_keys(t, DLQ_KEYS, &place, None);
             if let Some(v) = t.get("name") {
@@ -994,7 +966,7 @@ fn dlq(ctx: &mut Ctx<'_>, key_span: &Span, v: &Value<'_>, parent: &str) -> Optio
             Some(d)
         }
         other => {
-            let found = type_name(other);
+            let found = other.type_name();
             ctx.error(
                 &v.span(),
                 format!("`dlq` must be true, false or a table, found {found}"),
@@ -1007,10 +979,10 @@ fn dlq(ctx: &mut Ctx<'_>, key_span: &Span, v: &Value<'_>, parent: &str) -> Optio
     }
 }
 
-fn groups(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<GroupDecl> {
+fn groups(ctx: &mut Ctx<'_>, v: Item<'_>) -> Vec<GroupDecl> {
     let mut out = Vec::new();
-    let DeValue::Table(t) = v.get_ref() else {
-        let found = type_name(v.get_ref());
+    let Value::Table(t) = v.value() else {
+        let found = v.type_name();
         ctx.error(
             &v.span(),
             format!("`groups` must be a table keyed by group name, found {found}"),
@@ -1019,9 +991,9 @@ fn groups(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<GroupDecl> {
         return out;
     };
     for (k, value) in by_position(t) {
-        let raw: &str = k.get_ref();
+        let raw = k.text();
         let span = k.span();
-        let mut name = ctx.interpolate(raw, &span);
+        let mut name = ctx.interpolate(&raw, &span);
         if let Some((message, help)) = name.as_deref().and_then(names::group_id_problem) {
             ctx.error(&span, message, help);
             // Reported here; a group that cannot exist has nothing further to check.
@@ -1046,12 +1018,12 @@ fn groups(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<GroupDecl> {
     out
 }
 
-fn group_body(ctx: &mut Ctx<'_>, t: &DeTable<'_>, shown: &str, decl: &mut GroupDecl) {
+fn group_body(ctx: &mut Ctx<'_>, t: Table<'_>, shown: &str, decl: &mut GroupDecl) {
     let place = format!("group `{shown}`");
     ctx.check_keys(t, GROUP_KEYS, &place, Some(("groups", &decl.raw)));
     let split_name = t
         .iter()
-        .any(|(k, v)| !GROUP_KEYS.contains(&k.get_ref().as_ref()) && v.get_ref().is_table());
+        .any(|(k, v)| !GROUP_KEYS.contains(&&*k.text()) && v.as_table().is_some());
     match t.get("topics") {
         None if split_name => {}
         None => ctx.error(
@@ -1061,7 +1033,7 @@ fn group_body(ctx: &mut Ctx<'_>, t: &DeTable<'_>, shown: &str, decl: &mut GroupD
         ),
         Some(v) => {
             if let Some(topics) = ctx.strings(v, "`topics`") {
-                let empty = matches!(v.get_ref(), DeValue::Array(a) if a.is_empty());
+                let empty = v.as_array().is_some_and(|a| a.is_empty());
                 if empty {
                     ctx.error(
                         &v.span(),
@@ -1119,7 +1091,7 @@ fn group_body(ctx: &mut Ctx<'_>, t: &DeTable<'_>, shown: &str, decl: &mut GroupD
     }
 }
 
-pub(crate) fn policy(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Policy {
+pub(crate) fn policy(ctx: &mut Ctx<'_>, v: Item<'_>) -> Policy {
     let mut p = Policy::default();
     let Some(t) = ctx.expect_table(v, "`policy`") else {
         return p;
