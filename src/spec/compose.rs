@@ -126,6 +126,8 @@ fn read_part<'a>(
             }
         }
     }
+    // Errors past the parser's cap are counted there; the report counts them too.
+    ctx.omitted.errors += doc.omitted_errors();
     let mut part = Part {
         file: file.name,
         decl: Decl::default(),

@@ -13,7 +13,7 @@ mod lex;
 mod parse;
 pub(crate) mod reference;
 
-pub(crate) use parse::{parse, ParseError, MAX_DEPTH};
+pub(crate) use parse::{parse, ParseError};
 
 pub(crate) type Span = Range<usize>;
 
@@ -194,14 +194,6 @@ impl<'d> Item<'d> {
         (self.doc.kind(self.id) & kind::MASK == kind::ARRAY).then_some(Array { item: self })
     }
 
-    /// The decoded string, when the value is a string.
-    pub(crate) fn as_str(self) -> Option<Cow<'d, str>> {
-        match self.value() {
-            Value::String(s) => Some(s),
-            _ => None,
-        }
-    }
-
     pub(crate) fn is_str(self) -> bool {
         self.doc.kind(self.id) & kind::MASK == kind::STRING
     }
@@ -290,14 +282,6 @@ impl<'d> Float<'d> {
 }
 
 impl<'d> Array<'d> {
-    pub(crate) fn span(self) -> Span {
-        self.item.span()
-    }
-
-    pub(crate) fn len(self) -> usize {
-        self.item.children().count()
-    }
-
     pub(crate) fn is_empty(self) -> bool {
         self.item.doc.node(self.item.id).a == NONE
     }
@@ -309,18 +293,6 @@ impl<'d> Array<'d> {
 }
 
 impl<'d> Table<'d> {
-    pub(crate) fn span(self) -> Span {
-        self.item.span()
-    }
-
-    pub(crate) fn len(self) -> usize {
-        self.item.children().count()
-    }
-
-    pub(crate) fn is_empty(self) -> bool {
-        self.item.doc.node(self.item.id).a == NONE
-    }
-
     /// The entries in the order their keys first appear in the file.
     pub(crate) fn iter(self) -> impl Iterator<Item = (Key<'d>, Item<'d>)> {
         let doc = self.item.doc;

@@ -21,7 +21,7 @@ pub(crate) const MAX_DEPTH: usize = 128;
 /// Tables with more children than this get a hash index while parsing, so a table of a
 /// hundred thousand topics is not searched key by key for every new one.
 const WIDE: usize = 8;
-/// Duplicate-key errors kept; the rest are counted.
+/// Errors kept; the rest are counted.
 const MAX_ERRORS: usize = 128;
 
 /// A problem in the TOML itself. A file whose only problems are [`ParseError::Duplicate`]
@@ -37,6 +37,7 @@ pub(crate) enum ParseError {
 }
 
 impl ParseError {
+    #[cfg(test)]
     pub(crate) fn span(&self) -> Span {
         match self {
             ParseError::Duplicate { span } | ParseError::Syntax { span, .. } => span.clone(),
@@ -48,8 +49,8 @@ impl ParseError {
     }
 }
 
-/// Parses `src`. The tree is complete when every error is a duplicate; duplicates past
-/// the first [`MAX_ERRORS`] are only counted ([`Doc::omitted_errors`]).
+/// Parses `src`. The tree is complete when every error is a duplicate; errors past the
+/// first [`MAX_ERRORS`] are only counted ([`Doc::omitted_errors`]).
 pub(crate) fn parse(src: &str) -> (Doc<'_>, Vec<ParseError>) {
     let mut p = Parser {
         src,
@@ -71,13 +72,13 @@ pub(crate) fn parse(src: &str) -> (Doc<'_>, Vec<ParseError>) {
         if src.starts_with('\u{feff}') {
             p.pos = 3;
         }
-        let _ = p.document();
+        p.document();
     }
     p.finish()
 }
 
 impl Doc<'_> {
-    /// Duplicate-key errors found beyond the ones [`parse`] returned.
+    /// Errors found beyond the ones [`parse`] returned.
     pub(crate) fn omitted_errors(&self) -> usize {
         self.omitted
     }
@@ -159,10 +160,14 @@ impl<'s> Parser<'s> {
             .get(at..)
             .and_then(|s| s.chars().next())
             .map_or(0, char::len_utf8);
-        self.errors.push(ParseError::Syntax {
-            span: at..at + width,
-            message: message.into(),
-        });
+        if self.errors.len() < MAX_ERRORS {
+            self.errors.push(ParseError::Syntax {
+                span: at..at + width,
+                message: message.into(),
+            });
+        } else {
+            self.omitted += 1;
+        }
         Err(Stop)
     }
 
@@ -266,26 +271,47 @@ impl<'s> Parser<'s> {
         self.ends[slot].1 = self.pos as u32;
     }
 
-    fn document(&mut self) -> Step<()> {
+    /// Every statement of the file. After a syntax error the tree is incomplete, but the
+    /// rest of the file is still read from the next line on, so one run reports each
+    /// broken line rather than only the first.
+    fn document(&mut self) {
         let mut current = 0;
         let mut depth = 0;
         loop {
-            self.skip_ws();
-            match self.peek() {
-                None => return Ok(()),
-                Some(b'\n') => self.pos += 1,
-                Some(b'\r') => self.newline()?,
-                Some(b'#') => self.comment()?,
-                Some(b'[') => {
-                    (current, depth) = self.header()?;
-                    self.line_end("the table header")?;
-                }
-                Some(_) => {
-                    self.keyval(current, depth)?;
-                    self.line_end("the value")?;
+            match self.statement(&mut current, &mut depth) {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(Stop) => {
+                    while self.peek().is_some_and(|c| c != b'\n') {
+                        self.pos += 1;
+                    }
+                    // Keys after a broken header must not land in (or clash with) the
+                    // table before it.
+                    current = self.detached(self.pos);
+                    depth = 0;
                 }
             }
         }
+    }
+
+    /// One line's statement (or blank, or comment); `false` at the end of the file.
+    fn statement(&mut self, current: &mut u32, depth: &mut usize) -> Step<bool> {
+        self.skip_ws();
+        match self.peek() {
+            None => return Ok(false),
+            Some(b'\n') => self.pos += 1,
+            Some(b'\r') => self.newline()?,
+            Some(b'#') => self.comment()?,
+            Some(b'[') => {
+                (*current, *depth) = self.header()?;
+                self.line_end("the table header")?;
+            }
+            Some(_) => {
+                self.keyval(*current, *depth)?;
+                self.line_end("the value")?;
+            }
+        }
+        Ok(true)
     }
 
     fn skip_ws(&mut self) {
