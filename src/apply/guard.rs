@@ -215,7 +215,7 @@ mod tests {
                     Phase::Configs,
                     Resource::topic("elsewhere"),
                     Op::AlterConfigs {
-                        set: BTreeMap::from([("retention.ms".into(), "1".into())]),
+                        set: crate::model::ConfigMap::from_iter([("retention.ms".into(), "1".into())]),
                         delete: BTreeSet::new(),
                     },
                 ),

@@ -1229,7 +1229,7 @@ mod tests {
         use crate::model::{ConfigSource, LiveConfigEntry, LiveTopic};
         let mut change = configs("b");
         change.op = Op::AlterConfigs {
-            set: ConfigMap::from([("retention.ms".to_string(), "1000".to_string())]),
+            set: ConfigMap::from_iter([("retention.ms".to_string(), "1000".to_string())]),
             delete: BTreeSet::new(),
         };
         change.changes = vec![Change {

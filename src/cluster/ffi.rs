@@ -33,7 +33,7 @@
 //!   read as plain integers, never as rdkafka-sys's Rust enum, so a code newer
 //!   than the bindings cannot produce an invalid enum value.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
@@ -44,7 +44,7 @@ use rdkafka::bindings as rd;
 use rdkafka::client::DefaultClientContext;
 use rdkafka::types::RDKafkaErrorCode;
 
-use crate::model::ConfigSource;
+use crate::model::{ConfigMap, ConfigSource};
 
 /// Failure of a whole admin call (as opposed to a per-resource error).
 #[derive(Debug, thiserror::Error)]
@@ -245,7 +245,7 @@ pub(crate) fn incremental_alter_topic_configs(
 /// result per topic, sorted by name.
 pub(crate) fn create_topics(
     admin: &AdminClient<DefaultClientContext>,
-    topics: &[(String, i32, i16, BTreeMap<String, String>)],
+    topics: &[(String, i32, i16, ConfigMap)],
     validate_only: bool,
     timeout: Duration,
 ) -> Result<Vec<TopicOutcome>, FfiError> {

@@ -1,6 +1,6 @@
 //! Topic diffs: creation, partition counts, replication, configs, orphans.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::diff::DiffContext;
 use crate::model::{
@@ -327,7 +327,7 @@ fn configs(
         return;
     };
     let resource = Resource::topic(&spec.name);
-    let mut set = BTreeMap::new();
+    let mut set = crate::model::ConfigMap::new();
     let mut delete = BTreeSet::new();
     let mut changes = Vec::new();
     let mut risks = Vec::new();

@@ -340,7 +340,7 @@ mod tests {
             phase: Phase::Configs,
             resource: Resource::topic("t"),
             op: Op::AlterConfigs {
-                set: BTreeMap::from([("retention.ms".to_string(), after.to_string())]),
+                set: crate::model::ConfigMap::from_iter([("retention.ms".to_string(), after.to_string())]),
                 delete: BTreeSet::new(),
             },
             changes: vec![Change {
@@ -397,7 +397,7 @@ mod tests {
         create.op = Op::CreateTopic {
             partitions: 3,
             replication_factor: 1,
-            config: BTreeMap::new(),
+            config: crate::model::ConfigMap::new(),
         };
         assert!(moved([&create], &LiveState::default()).is_empty());
         assert_eq!(moved([&create], &live_retention("1")).len(), 1);

@@ -17,13 +17,24 @@ mod profile;
 pub use profile::{AdminApis, BrokerProfile, ConfigSources, Family, Release, VersionRange};
 
 /// Topic config as Kafka stores it: key → exact string value.
-pub type ConfigMap = BTreeMap<String, String>;
+pub type ConfigMap = litemap::LiteMap<String, String>;
+
+/// Writes a config map as an object even when empty: litemap writes an empty map as a
+/// list in human-readable formats, and saved plans (and their digests) must not change
+/// shape with the map type behind them.
+pub(crate) fn config_map_as_object<S: serde::Serializer>(
+    map: &ConfigMap,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(map.iter())
+}
 
 /// How to reach the cluster, as declared in `[cluster]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterSpec {
     pub bootstrap_servers: Option<String>,
     /// librdkafka client properties passed through unchanged (`security.protocol`, ...).
+    #[serde(serialize_with = "config_map_as_object")]
     pub client: ConfigMap,
 }
 
@@ -34,6 +45,7 @@ pub struct TopicSpec {
     pub partitions: i32,
     pub replication_factor: i16,
     /// Normalised to the exact strings Kafka stores (`"7d"` is already `604800000`).
+    #[serde(serialize_with = "config_map_as_object")]
     pub config: ConfigMap,
     /// Name of the message key (documentary), e.g. `tenant_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

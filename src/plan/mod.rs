@@ -125,10 +125,12 @@ pub enum Op {
     CreateTopic {
         partitions: i32,
         replication_factor: i16,
+        #[serde(serialize_with = "crate::model::config_map_as_object")]
         config: ConfigMap,
     },
     /// IncrementalAlterConfigs: SET these keys, DELETE those (back to the broker default).
     AlterConfigs {
+        #[serde(serialize_with = "crate::model::config_map_as_object")]
         set: ConfigMap,
         delete: BTreeSet<String>,
     },

@@ -249,9 +249,7 @@ pub(crate) fn apply(ctx: &mut Ctx<'_>, decl: &mut Decl, env: &EnvDecl) {
         if d.replication_factor.is_some() {
             decl.defaults.replication_factor = d.replication_factor;
         }
-        decl.defaults
-            .config
-            .extend(d.config.iter().map(|(k, v)| (k.clone(), v.clone())));
+        decl.defaults.config.extend_from(&d.config);
     }
     for over in &env.topics {
         let Some(name) = &over.name else {
@@ -280,8 +278,7 @@ pub(crate) fn apply(ctx: &mut Ctx<'_>, decl: &mut Decl, env: &EnvDecl) {
         };
         set(&mut base.partitions, over.partitions);
         set(&mut base.replication_factor, over.replication_factor);
-        base.config
-            .extend(over.config.iter().map(|(k, v)| (k.clone(), v.clone())));
+        base.config.extend_from(&over.config);
         if over.key.is_some() {
             base.key.clone_from(&over.key);
         }
@@ -299,8 +296,7 @@ pub(crate) fn apply(ctx: &mut Ctx<'_>, decl: &mut Decl, env: &EnvDecl) {
                     }
                     set(&mut b.partitions, d.partitions);
                     set(&mut b.replication_factor, d.replication_factor);
-                    b.config
-                        .extend(d.config.iter().map(|(k, v)| (k.clone(), v.clone())));
+                    b.config.extend_from(&d.config);
                 }
                 None => {
                     base.dlq = Some(walk::DlqDecl {

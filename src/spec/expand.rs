@@ -53,12 +53,6 @@ fn resolve<T: Copy>(
     field
 }
 
-fn merged(base: &Config, over: &Config) -> Config {
-    let mut config = base.clone();
-    config.extend(over.iter().map(|(k, v)| (k.clone(), v.clone())));
-    config
-}
-
 pub(crate) fn expand(ctx: &mut Ctx<'_>, decl: Decl) -> DesiredState {
     let default_partitions = decl.defaults.partitions.unwrap_or(Field::Absent);
     let default_rf = decl.defaults.replication_factor.unwrap_or(Field::Absent);
@@ -83,7 +77,7 @@ pub(crate) fn expand(ctx: &mut Ctx<'_>, decl: Decl) -> DesiredState {
             "replication_factor",
             "replication factor",
         );
-        let config = merged(&decl.defaults.config, &t.config);
+        let config = decl.defaults.config.merged(&t.config);
         let Some(name) = &t.name else {
             continue;
         };
@@ -131,7 +125,7 @@ pub(crate) fn expand(ctx: &mut Ctx<'_>, decl: Decl) -> DesiredState {
                     raw: None,
                     partitions: d.partitions.or(partitions).get(),
                     replication_factor: d.replication_factor.or(rf).get(),
-                    config: merged(&config, &d.config),
+                    config: config.merged(&d.config),
                     key: t.key.clone(),
                     partitioner: t.partitioner,
                     keys_file: None,

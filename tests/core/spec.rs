@@ -107,7 +107,7 @@ fn seed_topology_expands_to_the_ingestion_pipeline() {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    assert_eq!(main.config, expected);
+    assert_eq!(main.config, expected.clone().into_iter().collect());
 
     let dlq = &desired.topics["ingestion-events-dlq"];
     assert_eq!((dlq.partitions, dlq.replication_factor), (3, 1));
@@ -116,7 +116,7 @@ fn seed_topology_expands_to_the_ingestion_pipeline() {
     assert_eq!(dlq.partitioner, Some(Partitioner::Md5));
     let mut expected_dlq = expected.clone();
     expected_dlq.insert("retention.ms".into(), "2592000000".into());
-    assert_eq!(dlq.config, expected_dlq);
+    assert_eq!(dlq.config, expected_dlq.into_iter().collect());
 
     let groups: Vec<(&str, Vec<&str>)> = desired
         .groups
@@ -208,10 +208,10 @@ fn durations_sizes_and_integers_normalise_to_the_same_strings() {
     let a = load_ok(human, &|_| None).desired.topics["a"].config.clone();
     let b = load_ok(exact, &|_| None).desired.topics["a"].config.clone();
     assert_eq!(a, b);
-    assert_eq!(a["retention.ms"], "604800000");
-    assert_eq!(a["retention.bytes"], "1073741824");
-    assert_eq!(a["min.cleanable.dirty.ratio"], "0.5");
-    assert_eq!(a["cleanup.policy"], "compact,delete");
+    assert_eq!(a[&"retention.ms".to_string()], "604800000");
+    assert_eq!(a[&"retention.bytes".to_string()], "1073741824");
+    assert_eq!(a[&"min.cleanable.dirty.ratio".to_string()], "0.5");
+    assert_eq!(a[&"cleanup.policy".to_string()], "compact,delete");
 }
 
 #[test]
@@ -240,9 +240,9 @@ fn dead_letter_topics_inherit_and_override() {
     assert_eq!(dlq.key.as_deref(), Some("order_id"));
     assert_eq!(dlq.partitioner, Some(Partitioner::Murmur2));
     assert_eq!(dlq.keys_file, None);
-    assert_eq!(dlq.config["retention.ms"], "2592000000");
-    assert_eq!(dlq.config["compression.type"], "zstd");
-    assert_eq!(dlq.config["cleanup.policy"], "delete");
+    assert_eq!(dlq.config[&"retention.ms".to_string()], "2592000000");
+    assert_eq!(dlq.config[&"compression.type".to_string()], "zstd");
+    assert_eq!(dlq.config[&"cleanup.policy".to_string()], "delete");
     assert_eq!(
         desired.topics["orders"].keys_file.as_deref(),
         Some("keys/orders.txt")
@@ -253,7 +253,7 @@ fn dead_letter_topics_inherit_and_override() {
     let dlq = &desired.topics["payments-dlq"];
     assert_eq!((dlq.partitions, dlq.replication_factor), (2, 1));
     assert_eq!(dlq.config, desired.topics["payments"].config);
-    assert_eq!(dlq.config["retention.ms"], "86400000");
+    assert_eq!(dlq.config[&"retention.ms".to_string()], "86400000");
     assert_eq!(desired.topics.len(), 4);
 }
 
@@ -294,13 +294,13 @@ fn interpolation_reaches_keys_arrays_and_config_values() {
         desired.cluster.bootstrap_servers.as_deref(),
         Some("broker:9092")
     );
-    assert_eq!(desired.cluster.client["sasl.password"], "s3cr$t");
-    assert_eq!(desired.cluster.client["socket.timeout.ms"], "60000");
-    assert_eq!(desired.cluster.client["client.id"], "topo$1");
+    assert_eq!(desired.cluster.client[&"sasl.password".to_string()], "s3cr$t");
+    assert_eq!(desired.cluster.client[&"socket.timeout.ms".to_string()], "60000");
+    assert_eq!(desired.cluster.client[&"client.id".to_string()], "topo$1");
     let orders = &desired.topics["orders"];
     assert_eq!(orders.partitions, 3);
-    assert_eq!(orders.config["retention.ms"], "604800000");
-    assert_eq!(orders.config["compression.type"], "lz4");
+    assert_eq!(orders.config[&"retention.ms".to_string()], "604800000");
+    assert_eq!(orders.config[&"compression.type".to_string()], "lz4");
     let group = &desired.groups["orders-workers"];
     assert_eq!(group.lag_budget, Some(500));
     assert!(group.topics.contains("orders"));

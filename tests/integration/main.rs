@@ -27,13 +27,13 @@ mod support;
 
 /// `topo::cluster::ffi` is crate-private (its functions take rdkafka types, which stay out
 /// of topo's public API), so its live-broker tests (`ffi.rs` here) compile its source
-/// into this binary. It needs one item from topo's model, provided under the same path.
+/// into this binary. It needs a few items from topo's model, provided under the same path.
 #[path = "../../src/cluster/ffi.rs"]
 #[allow(dead_code)]
 mod ffi_impl;
 
 mod model {
-    pub(crate) use topo::model::ConfigSource;
+    pub(crate) use topo::model::{ConfigMap, ConfigSource};
     pub(crate) use topo::model::{
         AclBinding, AclOperation, AclPattern, AclPermission, AclResourceType, ScramMechanism,
     };
