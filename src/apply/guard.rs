@@ -215,7 +215,10 @@ mod tests {
                     Phase::Configs,
                     Resource::topic("elsewhere"),
                     Op::AlterConfigs {
-                        set: crate::model::ConfigMap::from_iter([("retention.ms".into(), "1".into())]),
+                        set: crate::model::ConfigMap::from_iter([(
+                            "retention.ms".into(),
+                            "1".into(),
+                        )]),
                         delete: BTreeSet::new(),
                     },
                 ),

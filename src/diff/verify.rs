@@ -340,7 +340,10 @@ mod tests {
             phase: Phase::Configs,
             resource: Resource::topic("t"),
             op: Op::AlterConfigs {
-                set: crate::model::ConfigMap::from_iter([("retention.ms".to_string(), after.to_string())]),
+                set: crate::model::ConfigMap::from_iter([(
+                    "retention.ms".to_string(),
+                    after.to_string(),
+                )]),
                 delete: BTreeSet::new(),
             },
             changes: vec![Change {

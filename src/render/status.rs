@@ -294,7 +294,10 @@ mod tests {
             name: name.into(),
             partitions,
             replication_factor: 1,
-            config: crate::model::ConfigMap::from_iter([("retention.ms".to_string(), retention.to_string())]),
+            config: crate::model::ConfigMap::from_iter([(
+                "retention.ms".to_string(),
+                retention.to_string(),
+            )]),
             key: dlq_of.is_none().then(|| "tenant_id".to_string()),
             partitioner: dlq_of.is_none().then_some(Partitioner::Md5),
             keys_file: None,

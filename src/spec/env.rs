@@ -299,13 +299,13 @@ pub(crate) fn apply(ctx: &mut Ctx<'_>, decl: &mut Decl, env: &EnvDecl) {
                     b.config.extend_from(&d.config);
                 }
                 None => {
-                    base.dlq = Some(walk::DlqDecl {
+                    base.dlq = Some(Box::new(walk::DlqDecl {
                         span: d.span.clone(),
                         name: d.name.clone(),
                         partitions: d.partitions,
                         replication_factor: d.replication_factor,
                         config: d.config.clone(),
-                    })
+                    }))
                 }
             }
         }

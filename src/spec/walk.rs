@@ -185,7 +185,8 @@ pub(crate) struct TopicDecl {
     pub key: Option<String>,
     pub partitioner: Option<Partitioner>,
     pub keys_file: Option<String>,
-    pub dlq: Option<DlqDecl>,
+    /// Boxed: most topics have none, and every topic declaration carries the field.
+    pub dlq: Option<Box<DlqDecl>>,
 }
 
 #[derive(Debug)]
@@ -983,7 +984,7 @@ fn topic_body(ctx: &mut Ctx<'_>, t: Table<'_>, shown: &str, decl: &mut TopicDecl
         decl.keys_file = ctx.string(v, "`keys_file`");
     }
     if let Some((k, v)) = t.get_key_value("dlq") {
-        decl.dlq = dlq(ctx, &k.span(), v, shown);
+        decl.dlq = dlq(ctx, &k.span(), v, shown).map(Box::new);
     }
 }
 

@@ -72,7 +72,12 @@ fn the_repository_topology_in_prod_has_three_replicas_and_two_in_sync() {
     assert_eq!(prod.topics.len(), 2);
     for t in prod.topics.values() {
         assert_eq!(t.replication_factor, 3, "{}", t.name);
-        assert_eq!(t.config[&"min.insync.replicas".to_string()], "2", "{}", t.name);
+        assert_eq!(
+            t.config[&"min.insync.replicas".to_string()],
+            "2",
+            "{}",
+            t.name
+        );
     }
     let dev = load(&files, Some("dev"));
     assert_eq!(dev.groups, prod.groups);
@@ -148,13 +153,22 @@ fn environment_overrides_expand_per_environment() {
         "2592000000"
     );
     assert_eq!(prod.topics["payments"].partitions, 6);
-    assert_eq!(prod.topics["payments"].config[&"retention.ms".to_string()], "7776000000");
-    assert_eq!(prod.topics["orders"].config[&"retention.ms".to_string()], "604800000");
+    assert_eq!(
+        prod.topics["payments"].config[&"retention.ms".to_string()],
+        "7776000000"
+    );
+    assert_eq!(
+        prod.topics["orders"].config[&"retention.ms".to_string()],
+        "604800000"
+    );
     assert_eq!(prod.groups["billing"].lag_budget, Some(10000));
     let staging = &all["staging"];
     assert_eq!(staging.topics["orders"].partitions, 6);
     assert_eq!(staging.topics["orders-dlq"].partitions, 1);
-    assert_eq!(staging.cluster.client[&"client.id".to_string()], "topo-staging");
+    assert_eq!(
+        staging.cluster.client[&"client.id".to_string()],
+        "topo-staging"
+    );
     assert_eq!(all["dev"].topics["orders"].partitions, 3);
 }
 

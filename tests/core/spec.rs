@@ -294,8 +294,14 @@ fn interpolation_reaches_keys_arrays_and_config_values() {
         desired.cluster.bootstrap_servers.as_deref(),
         Some("broker:9092")
     );
-    assert_eq!(desired.cluster.client[&"sasl.password".to_string()], "s3cr$t");
-    assert_eq!(desired.cluster.client[&"socket.timeout.ms".to_string()], "60000");
+    assert_eq!(
+        desired.cluster.client[&"sasl.password".to_string()],
+        "s3cr$t"
+    );
+    assert_eq!(
+        desired.cluster.client[&"socket.timeout.ms".to_string()],
+        "60000"
+    );
     assert_eq!(desired.cluster.client[&"client.id".to_string()], "topo$1");
     let orders = &desired.topics["orders"];
     assert_eq!(orders.partitions, 3);

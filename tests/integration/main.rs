@@ -33,8 +33,8 @@ mod support;
 mod ffi_impl;
 
 mod model {
-    pub(crate) use topo::model::{ConfigMap, ConfigSource};
     pub(crate) use topo::model::{
         AclBinding, AclOperation, AclPattern, AclPermission, AclResourceType, ScramMechanism,
     };
+    pub(crate) use topo::model::{ConfigMap, ConfigSource};
 }
