@@ -64,6 +64,14 @@ pub(crate) fn parse(src: &str) -> (Doc<'_>, Vec<ParseError>) {
         errors: Vec::new(),
         omitted: 0,
     };
+    // Room for the most nodes the text can hold (one per two bytes), reserved up front:
+    // the pages are only address space until written, while growing by doubling would
+    // copy the vectors and, for a moment, hold them twice. Where even the address space
+    // is refused, the vectors simply grow.
+    let most = src.len() / 2 + 2;
+    let _ = p.nodes.try_reserve_exact(most);
+    let _ = p.kinds.try_reserve_exact(most);
+    let _ = p.ends.try_reserve_exact(most);
     let root = p.push(kind::TABLE | kind::HEADER, NONE, 0);
     p.ends.push((root, 0));
     if src.len() >= NONE as usize {
