@@ -53,18 +53,20 @@ fn resolve<T: Copy>(
     field
 }
 
-pub(crate) fn expand(ctx: &mut Ctx<'_>, decl: Decl) -> DesiredState {
+pub(crate) fn expand(ctx: &mut Ctx<'_>, mut decl: Decl) -> DesiredState {
     let default_partitions = decl.defaults.partitions.unwrap_or(Field::Absent);
     let default_rf = decl.defaults.replication_factor.unwrap_or(Field::Absent);
 
     let mut declared: Vec<Expanded> = Vec::new();
     let mut dlqs: Vec<Expanded> = Vec::new();
-    for t in &decl.topics {
+    // Declarations are consumed as they are expanded, so a large topology does not hold
+    // every topic's declaration and its expansion at once.
+    for t in std::mem::take(&mut decl.topics) {
         let shown = t.name.clone().unwrap_or_else(|| t.raw.clone());
         let partitions = resolve(
             ctx,
             t.partitions.or(default_partitions),
-            t,
+            &t,
             &shown,
             "partitions",
             "partition count",
@@ -72,12 +74,16 @@ pub(crate) fn expand(ctx: &mut Ctx<'_>, decl: Decl) -> DesiredState {
         let rf = resolve(
             ctx,
             t.replication_factor.or(default_rf),
-            t,
+            &t,
             &shown,
             "replication_factor",
             "replication factor",
         );
-        let config = decl.defaults.config.merged(&t.config);
+        let config = if decl.defaults.config.is_empty() {
+            t.config
+        } else {
+            decl.defaults.config.merged(&t.config)
+        };
         let Some(name) = &t.name else {
             continue;
         };

@@ -129,6 +129,10 @@ impl Config {
             .map(|i| &self.0[i].1)
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// This config with `over`'s settings added, replacing any of the same name.
     pub(crate) fn merged(&self, over: &Config) -> Config {
         if over.0.is_empty() {
