@@ -378,10 +378,11 @@ fn compose(parts: &mut [Part<'_>]) -> DesiredState {
     for kind in ["topic", "group"] {
         let mut first: BTreeMap<String, First> = BTreeMap::new();
         for i in 0..parts.len() {
+            // Taken, not copied: nothing reads them after this.
             let entries = if kind == "topic" {
-                parts[i].ctx.declared_topics.clone()
+                std::mem::take(&mut parts[i].ctx.declared_topics)
             } else {
-                parts[i].ctx.declared_groups.clone()
+                std::mem::take(&mut parts[i].ctx.declared_groups)
             };
             for (name, span) in entries {
                 let outside = parts[i]
@@ -399,6 +400,11 @@ fn compose(parts: &mut [Part<'_>]) -> DesiredState {
                         format!("{kind} `{name}` is outside the scope of {file} ({owned})"),
                         Some(help),
                     );
+                }
+                // One file cannot declare a name twice (its expansion already said so),
+                // and records no origins: the cross-file map is for composed files only.
+                if !many {
+                    continue;
                 }
                 if let Some(earlier) = first.get(&name) {
                     if earlier.part != i {

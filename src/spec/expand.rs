@@ -158,13 +158,22 @@ pub(crate) fn expand(ctx: &mut Ctx<'_>, mut decl: Decl) -> DesiredState {
     let unique = deduplicate(ctx, declared, dlqs);
     warn_metric_collisions(ctx, &unique);
     check_min_insync(ctx, &unique);
-    let all_names: BTreeSet<String> = unique.iter().map(|e| e.name.clone()).collect();
 
+    // Taken from the back, the vector shrinking as it empties, so the expansions and the
+    // desired state they become are not both held whole at the end.
+    let mut unique = unique;
+    let mut skipped: BTreeSet<String> = BTreeSet::new();
     let mut topics = BTreeMap::new();
-    for e in unique {
+    let first_declared = ctx.declared_topics.len();
+    while let Some(e) = unique.pop() {
+        if unique.len() < unique.capacity() / 2 {
+            unique.shrink_to_fit();
+        }
         let (Some(partitions), Some(replication_factor), true) =
             (e.partitions, e.replication_factor, e.name_ok)
         else {
+            // Not in the desired state, but declared: a group reading it is no typo.
+            skipped.insert(e.name);
             continue;
         };
         let config = e.config.into_iter().map(|(k, s)| (k, s.value)).collect();
@@ -184,8 +193,13 @@ pub(crate) fn expand(ctx: &mut Ctx<'_>, mut decl: Decl) -> DesiredState {
         );
     }
 
-    let groups = groups(ctx, &decl, &all_names);
-    let security = super::security::expand(ctx, &decl, &all_names);
+    ctx.declared_topics[first_declared..].reverse();
+    let declared = TopicNames {
+        kept: &topics,
+        skipped: &skipped,
+    };
+    let groups = groups(ctx, &decl, &declared);
+    let security = super::security::expand(ctx, &decl, &declared);
     DesiredState {
         cluster: decl.cluster,
         topics,
@@ -195,6 +209,26 @@ pub(crate) fn expand(ctx: &mut Ctx<'_>, mut decl: Decl) -> DesiredState {
         acls: security.acls,
         principals: security.principals,
         users: security.users,
+    }
+}
+
+/// Every topic name the file declares: those in the desired state and those left out of
+/// it for a problem already reported (a group naming one is not a typo).
+pub(crate) struct TopicNames<'a> {
+    kept: &'a BTreeMap<String, TopicSpec>,
+    skipped: &'a BTreeSet<String>,
+}
+
+impl TopicNames<'_> {
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.kept.contains_key(name) || self.skipped.contains(name)
+    }
+
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.kept
+            .keys()
+            .chain(self.skipped.iter())
+            .map(String::as_str)
     }
 }
 
@@ -309,7 +343,7 @@ fn check_min_insync(ctx: &mut Ctx<'_>, topics: &[Expanded]) {
 fn groups(
     ctx: &mut Ctx<'_>,
     decl: &Decl,
-    topics: &BTreeSet<String>,
+    declared: &TopicNames<'_>,
 ) -> BTreeMap<String, GroupSpec> {
     let mut out = BTreeMap::new();
     let mut first: HashMap<String, Span> = HashMap::new();
@@ -345,12 +379,12 @@ fn groups(
                 );
                 continue;
             }
-            if !topics.contains(topic) && !ctx.elsewhere.contains(topic) {
+            if !declared.contains(topic) && !ctx.elsewhere.contains(topic) {
                 // Past the diagnostics cap the warning is only counted: skip the search.
                 let closest = if ctx.is_full() {
                     None
                 } else {
-                    suggest::closest(topic, topics.iter().map(String::as_str))
+                    suggest::closest(topic, declared.names())
                 };
                 let help = match closest {
                     Some(c) => format!("did you mean `{c}`?"),

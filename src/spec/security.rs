@@ -539,7 +539,11 @@ pub(crate) struct Expanded {
 
 /// Adds the groups' intent forms, checks grants against the declared topics and groups,
 /// and collects the principals and users.
-pub(crate) fn expand(ctx: &mut Ctx<'_>, decl: &Decl, topics: &BTreeSet<String>) -> Expanded {
+pub(crate) fn expand(
+    ctx: &mut Ctx<'_>,
+    decl: &Decl,
+    declared: &super::expand::TopicNames<'_>,
+) -> Expanded {
     let mut grants = decl.security.grants.clone();
     for g in &decl.groups {
         let (Some(name), Some((principal, _))) = (&g.name, &g.principal) else {
@@ -564,10 +568,10 @@ pub(crate) fn expand(ctx: &mut Ctx<'_>, decl: &Decl, topics: &BTreeSet<String>) 
         if b.resource_type == AclResourceType::Topic
             && b.pattern == AclPattern::Literal
             && b.name != "*"
-            && !topics.contains(&b.name)
+            && !declared.contains(&b.name)
             && warned.insert((b.name.clone(), g.span.start))
         {
-            let help = match suggest::closest(&b.name, topics.iter().map(String::as_str)) {
+            let help = match suggest::closest(&b.name, declared.names()) {
                 Some(c) => format!("did you mean `{c}`?"),
                 None => "declare it under [topics], or check the name".to_string(),
             };
