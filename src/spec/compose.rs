@@ -338,6 +338,7 @@ fn load_inner(
         diagnostics.extend(own);
         omitted.errors += p.ctx.omitted.errors;
         omitted.warnings += p.ctx.omitted.warnings;
+        omitted.partial |= p.ctx.omitted.partial;
     }
     if diagnostics.iter().any(Diagnostic::is_error) || omitted.errors > 0 {
         Err(Diagnostics(diagnostics, omitted))
@@ -607,6 +608,7 @@ pub fn validate_all(
             Err(d) => {
                 omitted.errors = omitted.errors.max(d.1.errors);
                 omitted.warnings = omitted.warnings.max(d.1.warnings);
+                omitted.partial |= d.1.partial;
                 d.0
             }
         };

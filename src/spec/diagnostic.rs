@@ -120,6 +120,10 @@ impl fmt::Display for Diagnostic {
 pub struct Omitted {
     pub errors: usize,
     pub warnings: usize,
+    /// Whether checks were skipped once the report was full of errors (declarations past
+    /// that point are checked alone, not kept for the checks across them), so the counts
+    /// are a lower bound.
+    pub partial: bool,
 }
 
 /// The diagnostics of one load, in source order: the first [`MAX_DIAGNOSTICS`] found, and
@@ -146,15 +150,17 @@ fn render_all(diagnostics: &[Diagnostic], omitted: &Omitted) -> String {
         out.push_str("\n\n");
     }
     let more = omitted.errors + omitted.warnings;
+    let at_least = if omitted.partial { "at least " } else { "" };
     if more > 0 {
         out.push_str(&format!(
-            "... and {more} more not shown ({}, {}); fix the ones above and run again\n\n",
+            "... and {at_least}{more} more not shown ({}, {}); fix the ones above and run again\n\n",
             plural(omitted.errors, "error", "errors"),
             plural(omitted.warnings, "warning", "warnings")
         ));
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count() + omitted.errors;
     let warnings = diagnostics.len() + omitted.errors + omitted.warnings - errors;
+    out.push_str(at_least);
     out.push_str(&plural(errors, "error", "errors"));
     out.push_str(", ");
     out.push_str(&plural(warnings, "warning", "warnings"));
@@ -373,6 +379,7 @@ mod tests {
             Omitted {
                 errors: 4,
                 warnings: 1,
+                partial: false,
             },
         )
         .to_string();

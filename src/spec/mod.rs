@@ -213,8 +213,14 @@ mod tests {
             Err(d) => d,
         };
         assert_eq!(d.0.len(), MAX_DIAGNOSTICS);
+        // Each topic's own problem is still counted once the report is full; the
+        // declarations after that are not kept, so the count is a lower bound.
         assert_eq!(d.error_count(), 1000);
-        assert!(d.to_string().contains("... and 900 more not shown"));
+        assert!(d.1.partial);
+        assert!(d
+            .to_string()
+            .contains("... and at least 900 more not shown"));
+        assert!(d.to_string().ends_with("at least 1000 errors, 0 warnings"));
         // One line of inline topics: the report stays small whatever the line's length.
         let line: String = (0..2000)
             .map(|i| format!("t{i} = {{ partitions = 0 }}, "))
@@ -225,6 +231,23 @@ mod tests {
             Err(d) => d,
         };
         assert!(d.to_string().len() < 100_000, "{}", d.to_string().len());
+    }
+
+    #[test]
+    fn a_full_report_of_warnings_keeps_every_declaration() {
+        // Warnings alone do not fail the load, so nothing may be dropped for them.
+        let mut source = String::new();
+        for i in 0..150 {
+            source.push_str(&format!("[groups.g{i}]\ntopics = [\"elsewhere\"]\n"));
+        }
+        source.push_str("[defaults]\npartitions = 1\nreplication_factor = 1\n[topics.kept]\n");
+        let loaded = match load("t.toml", &source, &no_env) {
+            Ok(l) => l,
+            Err(d) => panic!("{d}"),
+        };
+        assert_eq!(loaded.warnings.len(), MAX_DIAGNOSTICS);
+        assert_eq!(loaded.desired.groups.len(), 150);
+        assert!(loaded.desired.topics.contains_key("kept"));
     }
 
     #[test]

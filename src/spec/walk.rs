@@ -271,6 +271,20 @@ impl<'a> Ctx<'a> {
         self.diagnostics.len() >= MAX_DIAGNOSTICS
     }
 
+    /// Whether a declaration just checked should be dropped rather than kept: the report
+    /// is full and holds an error, so the load fails whatever else is found, and keeping
+    /// every later declaration for the checks across them (duplicates, inheritance) would
+    /// let a file of a million broken topics cost memory out of proportion to its size.
+    /// Later problems are still counted, as a lower bound.
+    pub(crate) fn drop_declaration(&mut self) -> bool {
+        let failing = self.is_full()
+            && (self.omitted.errors > 0 || self.diagnostics.iter().any(Diagnostic::is_error));
+        if failing {
+            self.omitted.partial = true;
+        }
+        failing
+    }
+
     pub(crate) fn error(&mut self, span: &Span, message: impl Into<String>, help: Option<String>) {
         if self.is_full() {
             self.omitted.errors += 1;
@@ -934,7 +948,9 @@ pub(crate) fn topics(ctx: &mut Ctx<'_>, v: Item<'_>) -> Vec<TopicDecl> {
                 decl.replication_factor = Field::Invalid;
             }
         }
-        out.push(decl);
+        if !ctx.drop_declaration() {
+            out.push(decl);
+        }
     }
     out
 }
@@ -1071,7 +1087,9 @@ fn groups(ctx: &mut Ctx<'_>, v: Item<'_>) -> Vec<GroupDecl> {
         if let Some(t) = ctx.expect_table(value, &format!("group `{shown}`")) {
             group_body(ctx, t, &shown, &mut decl);
         }
-        out.push(decl);
+        if !ctx.drop_declaration() {
+            out.push(decl);
+        }
     }
     out
 }
