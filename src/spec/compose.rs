@@ -318,8 +318,17 @@ fn load_inner(
             }
         }
     }
-    let declared: Vec<Vec<String>> = parts.iter().map(|p| topic_names(&p.decl)).collect();
+    // What the other files declare, and where each name was declared, matter only to
+    // composed files and file scopes; one plain file skips both lists (a copy of every
+    // topic name each).
+    let many = parts.len() > 1;
+    let declared: Vec<Vec<String>> = if many {
+        parts.iter().map(|p| topic_names(&p.decl)).collect()
+    } else {
+        Vec::new()
+    };
     for (i, p) in parts.iter_mut().enumerate() {
+        p.ctx.record_declared = many || p.scope.is_some();
         for (j, names) in declared.iter().enumerate() {
             if i != j {
                 p.ctx.elsewhere.extend(names.iter().cloned());

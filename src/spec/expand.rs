@@ -177,7 +177,9 @@ pub(crate) fn expand(ctx: &mut Ctx<'_>, mut decl: Decl) -> DesiredState {
             continue;
         };
         let config = e.config.into_iter().map(|(k, s)| (k, s.value)).collect();
-        ctx.declared_topics.push((e.name.clone(), e.span.clone()));
+        if ctx.record_declared {
+            ctx.declared_topics.push((e.name.clone(), e.span.clone()));
+        }
         topics.insert(
             e.name.clone(),
             TopicSpec {
@@ -397,7 +399,9 @@ fn groups(
                 );
             }
         }
-        ctx.declared_groups.push((name.clone(), g.span.clone()));
+        if ctx.record_declared {
+            ctx.declared_groups.push((name.clone(), g.span.clone()));
+        }
         out.insert(
             name.clone(),
             GroupSpec {

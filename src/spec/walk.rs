@@ -230,6 +230,9 @@ pub(crate) struct Ctx<'a> {
     pub declared_topics: Vec<(String, Span)>,
     /// Every group the expansion kept, with where it was declared.
     pub declared_groups: Vec<(String, Span)>,
+    /// Whether the expansion records `declared_topics` and `declared_groups` (needed only
+    /// when files are composed or scoped).
+    pub record_declared: bool,
     /// Source ranges of client property values, sorted: masked in every quoted line.
     pub secret_spans: Vec<Span>,
     /// Found after `diagnostics` was full: counted only, so a hostile file cannot make
@@ -259,6 +262,7 @@ impl<'a> Ctx<'a> {
             elsewhere: std::collections::BTreeSet::new(),
             declared_topics: Vec::new(),
             declared_groups: Vec::new(),
+            record_declared: true,
             secret_spans: Vec::new(),
             omitted: Omitted::default(),
             strict_env: true,
