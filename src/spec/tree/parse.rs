@@ -386,8 +386,7 @@ impl<'s> Parser<'s> {
             self.skip_ws();
             let start = self.pos;
             match self.peek() {
-                Some(b'"') => self.basic_string(false)?,
-                Some(b'\'') => self.literal_string(false)?,
+                Some(q @ (b'"' | b'\'')) => self.string(q, false)?,
                 Some(c) if is_bare(c) => {
                     while self.peek().is_some_and(is_bare) {
                         self.pos += 1;
@@ -553,12 +552,8 @@ impl<'s> Parser<'s> {
     fn value(&mut self, depth: usize) -> Step<u32> {
         let start = self.pos;
         match self.peek() {
-            Some(b'"') => {
-                self.basic_string(true)?;
-                Ok(self.scalar(kind::STRING, start))
-            }
-            Some(b'\'') => {
-                self.literal_string(true)?;
+            Some(q @ (b'"' | b'\'')) => {
+                self.string(q, true)?;
                 Ok(self.scalar(kind::STRING, start))
             }
             Some(b'[') => self.array(depth + 1),
@@ -691,20 +686,28 @@ impl<'s> Parser<'s> {
         }
     }
 
-    /// A `"basic"` string (or, when `multiline`, a `"""multi-line"""` one), checked.
-    fn basic_string(&mut self, multiline: bool) -> Step<()> {
+    /// A string opened by `quote` (`"` basic, with escapes; `'` literal, without), and
+    /// when `multiline` its triple-quoted form too, checked.
+    fn string(&mut self, quote: u8, multiline: bool) -> Step<()> {
         let start = self.pos;
-        if multiline && self.b[self.pos..].starts_with(b"\"\"\"") {
+        let escapes = quote == b'"';
+        let q = quote as char;
+        if multiline && self.b[self.pos..].starts_with(&[quote; 3]) {
             self.pos += 3;
             loop {
                 match self.peek() {
-                    None => return self.fail(start, "this string is never closed with `\"\"\"`"),
-                    Some(b'"') => {
-                        if self.closing_quotes(b'"')? {
+                    None => {
+                        return self.fail(
+                            start,
+                            format!("this string is never closed with `{q}{q}{q}`"),
+                        )
+                    }
+                    Some(c) if c == quote => {
+                        if self.closing_quotes(quote)? {
                             return Ok(());
                         }
                     }
-                    Some(b'\\') => self.escape(true)?,
+                    Some(b'\\') if escapes => self.escape(true)?,
                     Some(b'\n') => self.pos += 1,
                     Some(b'\r') => self.newline()?,
                     Some(c) => self.string_char(c)?,
@@ -714,47 +717,16 @@ impl<'s> Parser<'s> {
         self.pos += 1;
         loop {
             match self.peek() {
-                Some(b'"') => {
+                Some(c) if c == quote => {
                     self.pos += 1;
                     return Ok(());
                 }
-                Some(b'\\') => self.escape(false)?,
+                Some(b'\\') if escapes => self.escape(false)?,
                 None | Some(b'\n' | b'\r') => {
-                    return self.fail(start, "this string is never closed with `\"` on its line")
-                }
-                Some(c) => self.string_char(c)?,
-            }
-        }
-    }
-
-    /// A `'literal'` string (or, when `multiline`, a `'''multi-line'''` one), checked.
-    fn literal_string(&mut self, multiline: bool) -> Step<()> {
-        let start = self.pos;
-        if multiline && self.b[self.pos..].starts_with(b"'''") {
-            self.pos += 3;
-            loop {
-                match self.peek() {
-                    None => return self.fail(start, "this string is never closed with `'''`"),
-                    Some(b'\'') => {
-                        if self.closing_quotes(b'\'')? {
-                            return Ok(());
-                        }
-                    }
-                    Some(b'\n') => self.pos += 1,
-                    Some(b'\r') => self.newline()?,
-                    Some(c) => self.string_char(c)?,
-                }
-            }
-        }
-        self.pos += 1;
-        loop {
-            match self.peek() {
-                Some(b'\'') => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                None | Some(b'\n' | b'\r') => {
-                    return self.fail(start, "this string is never closed with `'` on its line")
+                    return self.fail(
+                        start,
+                        format!("this string is never closed with `{q}` on its line"),
+                    )
                 }
                 Some(c) => self.string_char(c)?,
             }
@@ -974,35 +946,33 @@ fn datetime(t: &[u8]) -> bool {
             c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
         })
     };
-    let rest = if t.len() >= 10 && t[4] == b'-' && t[7] == b'-' {
-        let (Some(y), Some(m), Some(d)) = (num(&t[..4]), num(&t[5..7]), num(&t[8..10])) else {
-            return false;
-        };
-        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-        let days = match m {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return false,
-        };
-        if d == 0 || d > days {
-            return false;
-        }
-        if t.len() == 10 {
-            return true;
-        }
-        if !matches!(t[10], b'T' | b't' | b' ') {
-            return false;
-        }
-        match time(&t[11..], &num) {
-            Some(rest) => offset(rest, &num),
-            None => false,
-        }
-    } else {
+    if !(t.len() >= 10 && t[4] == b'-' && t[7] == b'-') {
         return time(t, &num) == Some(&[][..]);
+    }
+    let (Some(y), Some(m), Some(d)) = (num(&t[..4]), num(&t[5..7]), num(&t[8..10])) else {
+        return false;
     };
-    rest
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    if d == 0 || d > days {
+        return false;
+    }
+    if t.len() == 10 {
+        return true;
+    }
+    if !matches!(t[10], b'T' | b't' | b' ') {
+        return false;
+    }
+    match time(&t[11..], &num) {
+        Some(rest) => offset(rest, &num),
+        None => false,
+    }
 }
 
 /// `HH:MM[:SS[.fraction]]`; what follows it.
