@@ -184,7 +184,7 @@ pub(super) async fn run(
     let dlqs = loaded
         .topics
         .values()
-        .filter(|t| t.dlq_of.is_some())
+        .filter(|t| t.dlq_of().is_some())
         .count();
     eprintln!(
         "Imported {} ({dlqs} dead-letter) and {} from {}{}.",

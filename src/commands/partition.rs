@@ -165,8 +165,8 @@ fn live_count(
     if let Some(note) = count_note(topic, declared.map(|t| t.partitions), n) {
         eprintln!("{note}");
     }
-    let p = choose_partitioner(flag, declared.and_then(|t| t.partitioner));
-    let context = match declared.and_then(|t| t.partitioner) {
+    let p = choose_partitioner(flag, declared.and_then(|t| t.partitioner()));
+    let context = match declared.and_then(|t| t.partitioner()) {
         Some(d) => format!(" (topic \"{topic}\", live count; declared partitioner {d})"),
         None => format!(" (topic \"{topic}\", live count)"),
     };

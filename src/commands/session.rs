@@ -139,7 +139,7 @@ const STATUS_KEYS: [&str; 3] = ["cleanup.policy", "retention.bytes", "retention.
 fn sample_keys(desired: &DesiredState, dir: &Path) -> Result<BTreeMap<String, Vec<String>>, Error> {
     let mut out = BTreeMap::new();
     for t in desired.topics.values() {
-        if let Some(file) = &t.keys_file {
+        if let Some(file) = t.keys_file() {
             let base = desired
                 .origins
                 .topics

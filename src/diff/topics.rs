@@ -140,7 +140,7 @@ fn create(spec: &TopicSpec) -> Action {
         },
         changes,
         risks: Vec::new(),
-        note: spec.dlq_of.as_ref().map(|p| format!("dead-letter of {p}")),
+        note: spec.dlq_of().map(|p| format!("dead-letter of {p}")),
     }
 }
 
@@ -214,8 +214,10 @@ fn remap_risk(spec: &TopicSpec, from: i32, ctx: &DiffContext) -> Option<Risk> {
         return None;
     }
     let to = spec.partitions;
-    let partitioner = spec.partitioner.unwrap_or(partition::Partitioner::DEFAULT);
-    let key = spec.key.as_deref().unwrap_or("key");
+    let partitioner = spec
+        .partitioner()
+        .unwrap_or(partition::Partitioner::DEFAULT);
+    let key = spec.key().unwrap_or("key");
     let share = partition::moved_share(from, to).ok()?;
     let mut message = format!(
         "keyed by {key} ({partitioner}): {} of keys move to another partition",
@@ -229,7 +231,7 @@ fn remap_risk(spec: &TopicSpec, from: i32, ctx: &DiffContext) -> Option<Risk> {
                 " ({} of {} sample keys from {})",
                 moves.moved,
                 moves.total,
-                spec.keys_file.as_deref().unwrap_or("the keys file")
+                spec.keys_file().unwrap_or("the keys file")
             ));
         }
     }
@@ -530,19 +532,11 @@ mod tests {
 
     #[test]
     fn keys_redpanda_accepts_but_never_reports_are_not_drift() {
-        let spec = TopicSpec {
-            name: "orders".into(),
-            partitions: 3,
-            replication_factor: 3,
-            config: [("retention.ms", "86400000"), ("min.insync.replicas", "2")]
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            key: None,
-            partitioner: None,
-            keys_file: None,
-            dlq_of: None,
-        };
+        let config = [("retention.ms", "86400000"), ("min.insync.replicas", "2")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let spec = TopicSpec::new("orders", 3, 3, config);
         let profile = redpanda();
         let mut out = Outcome::default();
         configs(

@@ -14,7 +14,9 @@ pub use crate::partition::Partitioner;
 pub use security::*;
 
 mod profile;
+mod topics;
 pub use profile::{AdminApis, BrokerProfile, ConfigSources, Family, Release, VersionRange};
+pub use topics::{TopicExtras, TopicSpec, Topics};
 
 /// Topic config as Kafka stores it: key → exact string value.
 pub type ConfigMap = litemap::LiteMap<String, String>;
@@ -36,34 +38,6 @@ pub struct ClusterSpec {
     /// librdkafka client properties passed through unchanged (`security.protocol`, ...).
     #[serde(serialize_with = "config_map_as_object")]
     pub client: ConfigMap,
-}
-
-/// One topic as the user wants it, after defaults, interpolation and DLQ expansion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TopicSpec {
-    pub name: String,
-    pub partitions: i32,
-    pub replication_factor: i16,
-    /// Normalised to the exact strings Kafka stores (`"7d"` is already `604800000`).
-    #[serde(serialize_with = "config_map_as_object")]
-    pub config: ConfigMap,
-    /// Name of the message key (documentary), e.g. `tenant_id`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub partitioner: Option<Partitioner>,
-    /// File with sample keys (one per line) used to count real key moves.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub keys_file: Option<String>,
-    /// Set on a dead-letter topic: the topic it serves.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dlq_of: Option<String>,
-}
-
-impl TopicSpec {
-    pub(crate) fn is_keyed(&self) -> bool {
-        self.key.is_some() || self.partitioner.is_some()
-    }
 }
 
 /// Where a brand-new group starts reading.
@@ -285,7 +259,7 @@ impl Origins {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DesiredState {
     pub cluster: ClusterSpec,
-    pub topics: BTreeMap<String, TopicSpec>,
+    pub topics: Topics,
     pub groups: BTreeMap<String, GroupSpec>,
     pub policy: Policy,
     #[serde(default, skip_serializing_if = "Origins::is_empty")]

@@ -68,10 +68,10 @@ fn topics_table(
     );
     for spec in desired.topics.values() {
         let mut notes = Vec::new();
-        if let Some(parent) = &spec.dlq_of {
+        if let Some(parent) = spec.dlq_of() {
             notes.push(format!("dlq of {parent}"));
         }
-        match (&spec.key, spec.partitioner) {
+        match (spec.key(), spec.partitioner()) {
             (Some(key), Some(p)) => notes.push(format!("key {key} ({p})")),
             (Some(key), None) => notes.push(format!("key {key}")),
             (None, Some(p)) => notes.push(format!("keyed ({p})")),
@@ -248,7 +248,8 @@ mod tests {
 
     use super::*;
     use crate::model::{
-        ConfigSource, GroupSpec, GroupState, LiveConfigEntry, LiveTopic, OffsetPolicy, TopicSpec,
+        ConfigSource, GroupSpec, GroupState, LiveConfigEntry, LiveTopic, OffsetPolicy, TopicExtras,
+        TopicSpec,
     };
     use crate::partition::Partitioner;
 
@@ -290,19 +291,16 @@ mod tests {
     }
 
     fn topic(name: &str, partitions: i32, retention: &str, dlq_of: Option<&str>) -> TopicSpec {
-        TopicSpec {
-            name: name.into(),
-            partitions,
-            replication_factor: 1,
-            config: crate::model::ConfigMap::from_iter([(
-                "retention.ms".to_string(),
-                retention.to_string(),
-            )]),
+        let config = crate::model::ConfigMap::from_iter([(
+            "retention.ms".to_string(),
+            retention.to_string(),
+        )]);
+        TopicSpec::new(name, partitions, 1, config).with_extras(TopicExtras {
             key: dlq_of.is_none().then(|| "tenant_id".to_string()),
             partitioner: dlq_of.is_none().then_some(Partitioner::Md5),
             keys_file: None,
             dlq_of: dlq_of.map(str::to_string),
-        }
+        })
     }
 
     fn live_topic(name: &str, partitions: i32, retention: &str) -> LiveTopic {
@@ -349,7 +347,7 @@ mod tests {
             ),
             topic("ingestion-audit", 1, "86400000", None),
         ] {
-            desired.topics.insert(t.name.clone(), t);
+            desired.topics.insert(t);
         }
         for g in [
             group(

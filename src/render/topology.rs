@@ -416,11 +416,8 @@ mod tests {
         let desired = loaded.desired;
         assert!(!desired.topics.contains_key("__consumer_offsets"));
         assert!(!desired.topics.contains_key("_schemas"));
-        assert_eq!(
-            desired.topics["orders-dlq"].dlq_of.as_deref(),
-            Some("orders")
-        );
-        assert_eq!(desired.topics["orders-dlq-dlq"].dlq_of, None);
+        assert_eq!(desired.topics["orders-dlq"].dlq_of(), Some("orders"));
+        assert_eq!(desired.topics["orders-dlq-dlq"].dlq_of(), None);
         assert!(!desired.groups.contains_key("offsets-only"));
         assert!(desired.groups.contains_key("team $pecial"));
         let plan = crate::diff::diff(

@@ -246,19 +246,19 @@ fn select(parts: &mut [Part<'_>], selection: Option<&str>) -> Option<String> {
 }
 
 /// Topic names a file declares (and the dead-letter topics they imply), before expansion.
-fn topic_names(decl: &Decl) -> Vec<String> {
+fn topic_names(decl: &Decl, src: &str) -> Vec<String> {
     let mut out = Vec::new();
     for t in &decl.topics {
-        let Some(name) = &t.name else {
+        let Some(name) = t.name(src) else {
             continue;
         };
-        if let Some(d) = &t.dlq {
+        if let Some(d) = t.more().and_then(|m| m.dlq.as_ref()) {
             match &d.name {
                 Field::Set((n, _)) => out.push(n.clone()),
                 _ => out.push(format!("{name}-dlq")),
             }
         }
-        out.push(name.clone());
+        out.push(name.to_string());
     }
     out
 }
@@ -323,7 +323,10 @@ fn load_inner(
     // topic name each).
     let many = parts.len() > 1;
     let declared: Vec<Vec<String>> = if many {
-        parts.iter().map(|p| topic_names(&p.decl)).collect()
+        parts
+            .iter()
+            .map(|p| topic_names(&p.decl, p.ctx.source()))
+            .collect()
     } else {
         Vec::new()
     };

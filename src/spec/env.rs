@@ -251,17 +251,14 @@ pub(crate) fn apply(ctx: &mut Ctx<'_>, decl: &mut Decl, env: &EnvDecl) {
         }
         decl.defaults.config.extend_from(&d.config);
     }
+    let src = ctx.source();
     for over in &env.topics {
-        let Some(name) = &over.name else {
+        let Some(name) = over.name(src) else {
             continue;
         };
-        let Some(base) = decl
-            .topics
-            .iter_mut()
-            .find(|t| t.name.as_deref() == Some(name.as_str()))
-        else {
-            let declared: Vec<String> = decl.topics.iter().filter_map(|t| t.name.clone()).collect();
-            let help = match suggest::closest(name, declared.iter().map(String::as_str)) {
+        let Some(base) = decl.topics.iter_mut().find(|t| t.name(src) == Some(name)) else {
+            let declared = decl.topics.iter().filter_map(|t| t.name(src));
+            let help = match suggest::closest(name, declared) {
                 Some(c) => format!("did you mean `{c}`?"),
                 None => "environments change declared topics; declare it under [topics] first"
                     .to_string(),
@@ -279,6 +276,10 @@ pub(crate) fn apply(ctx: &mut Ctx<'_>, decl: &mut Decl, env: &EnvDecl) {
         set(&mut base.partitions, over.partitions);
         set(&mut base.replication_factor, over.replication_factor);
         base.config.extend_from(&over.config);
+        let Some(over) = over.more() else {
+            continue;
+        };
+        let base = base.more_mut();
         if over.key.is_some() {
             base.key.clone_from(&over.key);
         }
@@ -299,13 +300,13 @@ pub(crate) fn apply(ctx: &mut Ctx<'_>, decl: &mut Decl, env: &EnvDecl) {
                     b.config.extend_from(&d.config);
                 }
                 None => {
-                    base.dlq = Some(Box::new(walk::DlqDecl {
+                    base.dlq = Some(walk::DlqDecl {
                         span: d.span.clone(),
                         name: d.name.clone(),
                         partitions: d.partitions,
                         replication_factor: d.replication_factor,
                         config: d.config.clone(),
-                    }))
+                    })
                 }
             }
         }

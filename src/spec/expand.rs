@@ -6,28 +6,139 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::model::{DesiredState, GroupSpec, Partitioner, TopicSpec};
+use crate::model::{DesiredState, GroupSpec, TopicExtras, TopicSpec, Topics};
 use crate::units::noun;
 
 use super::names::{metric_name, topic_name_problem};
 use super::suggest;
-use super::walk::{Config, Ctx, Decl, Field, Span, TopicDecl};
+use super::walk::{Config, Ctx, Decl, Field, Span};
 
-/// A topic after inheritance, still carrying where it was declared.
-struct Expanded {
+/// Declarations between two returns of the consumed vector's spare room to the allocator.
+const RELEASE_EVERY: usize = 1 << 14;
+
+/// Where an expanded topic was declared, kept beside its spec until the checks across
+/// topics are done. Offsets are `u32`: files are read with a size limit far below 4 GiB.
+#[derive(Clone, Copy)]
+struct Place {
+    start: u32,
+    end: u32,
+    /// Partitions and replication factor both resolved; otherwise the spec holds
+    /// placeholders and the topic stays out of the desired state.
+    complete: bool,
+    /// False once a problem with this topic's name was reported.
+    name_ok: bool,
+    /// Not a second declaration of a name.
+    first: bool,
+}
+
+impl Place {
+    fn span(&self) -> Span {
+        self.start as usize..self.end as usize
+    }
+
+    fn goes_in(&self) -> bool {
+        self.first && self.complete && self.name_ok
+    }
+}
+
+fn offset(at: usize) -> u32 {
+    // Invariant: topology files are read with a size limit far below 4 GiB.
+    u32::try_from(at).unwrap_or(u32::MAX)
+}
+
+/// Topics after inheritance: each spec in its final form and, index for index, where it
+/// was declared. Nothing is copied on the way to the desired state: the checks across
+/// topics read these vectors, then the specs are filtered and sorted where they lie.
+#[derive(Default)]
+struct Expansion {
+    specs: Vec<TopicSpec>,
+    places: Vec<Place>,
+    /// `(index, key as written)` of topics whose name interpolation changed, by index.
+    raws: Vec<(usize, Box<str>)>,
+    /// `min.insync.replicas` above the replication factor: `(setting, value, topic)`.
+    insync: Vec<(Span, i64, usize)>,
+}
+
+/// One expanded topic, before it joins an [`Expansion`].
+struct Topic<'a> {
     name: String,
     span: Span,
-    /// The key as written, when it differs from `name` (interpolated).
-    raw: Option<String>,
+    /// The key as written, when it differs from `name`.
+    raw: Option<&'a str>,
     partitions: Option<i32>,
     replication_factor: Option<i16>,
     config: Config,
-    key: Option<String>,
-    partitioner: Option<Partitioner>,
-    keys_file: Option<String>,
-    dlq_of: Option<String>,
-    /// False once a problem with this topic's name was reported.
+    extras: TopicExtras,
     name_ok: bool,
+}
+
+impl Expansion {
+    fn with_capacity(n: usize) -> Self {
+        Expansion {
+            specs: Vec::with_capacity(n),
+            places: Vec::with_capacity(n),
+            ..Expansion::default()
+        }
+    }
+
+    fn push(&mut self, t: Topic<'_>) {
+        let i = self.specs.len();
+        if let (Some(rf), Some(setting)) =
+            (t.replication_factor, t.config.get("min.insync.replicas"))
+        {
+            if let Ok(min) = setting.value.parse::<i64>() {
+                if min > i64::from(rf) {
+                    self.insync.push((setting.span.clone(), min, i));
+                }
+            }
+        }
+        if let Some(raw) = t.raw {
+            self.raws.push((i, raw.into()));
+        }
+        self.places.push(Place {
+            start: offset(t.span.start),
+            end: offset(t.span.end),
+            complete: t.partitions.is_some() && t.replication_factor.is_some(),
+            name_ok: t.name_ok,
+            first: true,
+        });
+        let config = t.config.into_iter().map(|(k, s)| (k, s.value)).collect();
+        let spec = TopicSpec::new(
+            t.name,
+            t.partitions.unwrap_or(0),
+            t.replication_factor.unwrap_or(0),
+            config,
+        );
+        self.specs.push(spec.with_extras(t.extras));
+    }
+
+    fn append(&mut self, mut other: Expansion) {
+        let base = self.specs.len();
+        self.specs.append(&mut other.specs);
+        self.places.append(&mut other.places);
+        self.raws
+            .extend(other.raws.into_iter().map(|(i, raw)| (base + i, raw)));
+        self.insync.extend(
+            other
+                .insync
+                .into_iter()
+                .map(|(s, min, i)| (s, min, base + i)),
+        );
+    }
+
+    fn raw(&self, i: usize) -> Option<&str> {
+        let at = self.raws.binary_search_by_key(&i, |(j, _)| *j).ok()?;
+        Some(&self.raws[at].1)
+    }
+
+    /// Indices of the topics for which `include` holds, in the order they were declared.
+    fn in_file_order(&self, include: impl Fn(&Place, &TopicSpec) -> bool) -> Vec<usize> {
+        let mut out: Vec<usize> = (0..self.specs.len())
+            .filter(|&i| include(&self.places[i], &self.specs[i]))
+            .collect();
+        out.sort_unstable_by_key(|&i| (self.places[i].start, i));
+        out
+    }
 }
 
 /// Resolves an inherited setting; reports it when neither the topic nor `[defaults]` sets
@@ -35,18 +146,18 @@ struct Expanded {
 fn resolve<T: Copy>(
     ctx: &mut Ctx<'_>,
     field: Field<T>,
-    topic: &TopicDecl,
+    topic: (&Span, &str),
     shown: &str,
     key: &str,
     what: &str,
 ) -> Field<T> {
     if matches!(field, Field::Absent) {
+        let (span, raw) = topic;
         ctx.error(
-            &topic.span,
+            span,
             format!("topic `{shown}` has no {what}"),
             Some(format!(
-                "set `{key}` under [topics.\"{}\"] or in [defaults]",
-                topic.raw
+                "set `{key}` under [topics.\"{raw}\"] or in [defaults]"
             )),
         );
     }
@@ -54,37 +165,47 @@ fn resolve<T: Copy>(
 }
 
 pub(crate) fn expand(ctx: &mut Ctx<'_>, mut decl: Decl) -> DesiredState {
+    let src = ctx.source();
     let default_partitions = decl.defaults.partitions.unwrap_or(Field::Absent);
     let default_rf = decl.defaults.replication_factor.unwrap_or(Field::Absent);
 
-    let mut declared: Vec<Expanded> = Vec::new();
-    let mut dlqs: Vec<Expanded> = Vec::new();
-    // Declarations are consumed as they are expanded, so a large topology does not hold
-    // every topic's declaration and its expansion at once.
-    for t in std::mem::take(&mut decl.topics) {
-        let shown = t.name.clone().unwrap_or_else(|| t.raw.clone());
+    // Declarations are consumed front to back, their vector handing memory back as it
+    // empties, so a large topology does not hold every declaration and its expansion
+    // at once.
+    let mut pending = std::mem::take(&mut decl.topics);
+    pending.reverse();
+    let mut declared = Expansion::with_capacity(pending.len());
+    let mut dlqs = Expansion::default();
+    while let Some(mut t) = pending.pop() {
+        if pending.capacity() - pending.len() >= RELEASE_EVERY {
+            pending.shrink_to_fit();
+        }
+        let own_config = std::mem::take(&mut t.config);
+        let raw = t.raw(src);
+        let shown = t.name(src).unwrap_or(raw);
+        let at = (&t.span, raw);
         let partitions = resolve(
             ctx,
             t.partitions.or(default_partitions),
-            &t,
-            &shown,
+            at,
+            shown,
             "partitions",
             "partition count",
         );
         let rf = resolve(
             ctx,
             t.replication_factor.or(default_rf),
-            &t,
-            &shown,
+            at,
+            shown,
             "replication_factor",
             "replication factor",
         );
         let config = if decl.defaults.config.is_empty() {
-            t.config
+            own_config
         } else {
-            decl.defaults.config.merged(&t.config)
+            decl.defaults.config.merged(&own_config)
         };
-        let Some(name) = &t.name else {
+        let Some(name) = t.name(src) else {
             continue;
         };
         let problem = topic_name_problem("topic", name).or_else(|| {
@@ -106,7 +227,10 @@ pub(crate) fn expand(ctx: &mut Ctx<'_>, mut decl: Decl) -> DesiredState {
         if let Some((message, help)) = problem {
             ctx.error(&t.span, message, help);
         }
-        if let Some(d) = &t.dlq {
+        let more = t.more();
+        let key = more.and_then(|m| m.key.clone());
+        let partitioner = more.and_then(|m| m.partitioner);
+        if let Some(d) = more.and_then(|m| m.dlq.as_ref()) {
             let (dlq_name, span) = match &d.name {
                 Field::Set((n, s)) => (Some(n.clone()), s.clone()),
                 Field::Absent => (Some(format!("{name}-dlq")), d.span.clone()),
@@ -125,77 +249,69 @@ pub(crate) fn expand(ctx: &mut Ctx<'_>, mut decl: Decl) -> DesiredState {
                 if let Some((message, help)) = problem {
                     ctx.error(&span, message, help);
                 }
-                dlqs.push(Expanded {
+                dlqs.push(Topic {
                     name: dlq_name,
                     span,
                     raw: None,
                     partitions: d.partitions.or(partitions).get(),
                     replication_factor: d.replication_factor.or(rf).get(),
                     config: config.merged(&d.config),
-                    key: t.key.clone(),
-                    partitioner: t.partitioner,
-                    keys_file: None,
-                    dlq_of: Some(name.clone()),
+                    extras: TopicExtras {
+                        key: key.clone(),
+                        partitioner,
+                        keys_file: None,
+                        dlq_of: Some(name.to_string()),
+                    },
                     name_ok: dlq_name_ok,
                 });
             }
         }
-        declared.push(Expanded {
-            name: name.clone(),
+        declared.push(Topic {
+            name: name.to_string(),
             span: t.span.clone(),
-            raw: (t.raw != *name).then(|| t.raw.clone()),
+            raw: (raw != name).then_some(raw),
             partitions: partitions.get(),
             replication_factor: rf.get(),
             config,
-            key: t.key.clone(),
-            partitioner: t.partitioner,
-            keys_file: t.keys_file.clone(),
-            dlq_of: None,
+            extras: TopicExtras {
+                key,
+                partitioner,
+                keys_file: more.and_then(|m| m.keys_file.clone()),
+                dlq_of: None,
+            },
             name_ok,
         });
     }
+    drop(pending);
+    declared.append(dlqs);
+    let mut all = declared;
 
-    let unique = deduplicate(ctx, declared, dlqs);
-    warn_metric_collisions(ctx, &unique);
-    check_min_insync(ctx, &unique);
+    deduplicate(ctx, &mut all);
+    warn_metric_collisions(ctx, &all);
+    check_min_insync(ctx, &all);
 
-    // Taken from the back, the vector shrinking as it empties, so the expansions and the
-    // desired state they become are not both held whole at the end.
-    let mut unique = unique;
-    let mut skipped: BTreeSet<String> = BTreeSet::new();
-    let mut topics = BTreeMap::new();
-    let first_declared = ctx.declared_topics.len();
-    while let Some(e) = unique.pop() {
-        if unique.len() < unique.capacity() / 2 {
-            unique.shrink_to_fit();
+    // Declared, but not in the desired state: a group reading it is no typo.
+    let skipped: BTreeSet<String> = (0..all.specs.len())
+        .filter(|&i| all.places[i].first && !all.places[i].goes_in())
+        .map(|i| all.specs[i].name.clone())
+        .collect();
+    if ctx.record_declared {
+        for i in all.in_file_order(|p, _| p.goes_in()) {
+            let entry = (all.specs[i].name.clone(), all.places[i].span());
+            ctx.declared_topics.push(entry);
         }
-        let (Some(partitions), Some(replication_factor), true) =
-            (e.partitions, e.replication_factor, e.name_ok)
-        else {
-            // Not in the desired state, but declared: a group reading it is no typo.
-            skipped.insert(e.name);
-            continue;
-        };
-        let config = e.config.into_iter().map(|(k, s)| (k, s.value)).collect();
-        if ctx.record_declared {
-            ctx.declared_topics.push((e.name.clone(), e.span.clone()));
-        }
-        topics.insert(
-            e.name.clone(),
-            TopicSpec {
-                name: e.name,
-                partitions,
-                replication_factor,
-                config,
-                key: e.key,
-                partitioner: e.partitioner,
-                keys_file: e.keys_file,
-                dlq_of: e.dlq_of,
-            },
-        );
     }
-
-    ctx.declared_topics[first_declared..].reverse();
+    let Expansion {
+        mut specs, places, ..
+    } = all;
+    let mut i = 0;
+    specs.retain(|_| {
+        let keep = places[i].goes_in();
+        i += 1;
+        keep
+    });
+    drop(places);
+    let topics = Topics::from_distinct(specs);
     let declared = TopicNames {
         kept: &topics,
         skipped: &skipped,
@@ -217,7 +333,7 @@ pub(crate) fn expand(ctx: &mut Ctx<'_>, mut decl: Decl) -> DesiredState {
 /// Every topic name the file declares: those in the desired state and those left out of
 /// it for a problem already reported (a group naming one is not a typo).
 pub(crate) struct TopicNames<'a> {
-    kept: &'a BTreeMap<String, TopicSpec>,
+    kept: &'a Topics,
     skipped: &'a BTreeSet<String>,
 }
 
@@ -234,24 +350,30 @@ impl TopicNames<'_> {
     }
 }
 
-/// Drops second declarations of a name, reporting each. Declared topics are taken first,
-/// so when a dead-letter topic's name is already taken the error lands on the `dlq`.
-fn deduplicate(ctx: &mut Ctx<'_>, mut all: Vec<Expanded>, dlqs: Vec<Expanded>) -> Vec<Expanded> {
-    // In place, with the names borrowed: a second vector of every topic (and a copy of
-    // every name) was a large share of what a big topology costs at its peak.
-    all.extend(dlqs);
-    let mut keep = vec![true; all.len()];
-    let mut first: HashMap<&str, usize> = HashMap::with_capacity(all.len());
-    for (i, e) in all.iter().enumerate() {
-        let Some(&j) = first.get(e.name.as_str()) else {
-            first.insert(&e.name, i);
-            continue;
-        };
-        keep[i] = false;
-        let line = ctx.line_of(&all[j].span);
-        match (&e.dlq_of, &e.raw) {
+/// Drops second declarations of a name, reporting each. Declared topics come first, so
+/// when a dead-letter topic's name is already taken the error lands on the `dlq`.
+fn deduplicate(ctx: &mut Ctx<'_>, all: &mut Expansion) {
+    // Indices sorted by name find equal names without a map of every name, which was a
+    // large share of what a big topology costs at its peak.
+    let specs = &all.specs;
+    // `u32` indices: offsets into the file are `u32` too, and there are fewer topics.
+    let name = |i: u32| specs[i as usize].name.as_str();
+    let mut by_name: Vec<u32> = (0..offset(specs.len())).collect();
+    by_name.sort_unstable_by(|&a, &b| name(a).cmp(name(b)).then(a.cmp(&b)));
+    let mut seconds: Vec<(usize, usize)> = Vec::new();
+    for run in by_name.chunk_by(|&a, &b| name(a) == name(b)) {
+        seconds.extend(run[1..].iter().map(|&i| (i as usize, run[0] as usize)));
+    }
+    drop(by_name);
+    seconds.sort_unstable();
+    for (i, first) in seconds {
+        all.places[i].first = false;
+        let e = &all.specs[i];
+        let span = all.places[i].span();
+        let line = ctx.line_of(&all.places[first].span());
+        match (e.dlq_of(), all.raw(i)) {
             (Some(parent), _) => ctx.error(
-                &e.span,
+                &span,
                 format!(
                     "dead-letter topic `{}` of `{parent}` is already declared on line {line}",
                     e.name
@@ -259,7 +381,7 @@ fn deduplicate(ctx: &mut Ctx<'_>, mut all: Vec<Expanded>, dlqs: Vec<Expanded>) -
                 Some("give the dead-letter topic another name: `dlq = { name = \"...\" }`".into()),
             ),
             (None, Some(raw)) => ctx.error(
-                &e.span,
+                &span,
                 format!("topic `{}` is declared twice", e.name),
                 Some(format!(
                     "`{raw}` expands to `{}`, already declared on line {line}",
@@ -267,62 +389,73 @@ fn deduplicate(ctx: &mut Ctx<'_>, mut all: Vec<Expanded>, dlqs: Vec<Expanded>) -
                 )),
             ),
             (None, None) => ctx.error(
-                &e.span,
+                &span,
                 format!("topic `{}` is declared twice", e.name),
                 Some(format!("already declared on line {line}")),
             ),
         }
     }
-    drop(first);
-    let mut flags = keep.into_iter();
-    all.retain(|_| flags.next().unwrap_or(true));
-    all.sort_by_key(|e| e.span.start);
-    all
+}
+
+/// A topic name as Kafka's metrics spell it, compared without building it.
+fn metric_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let metric = |c: u8| if c == b'.' { b'_' } else { c };
+    a.bytes().map(metric).cmp(b.bytes().map(metric))
 }
 
 /// Kafka reports metrics under names where `.` became `_`: two such topics share them.
-fn warn_metric_collisions(ctx: &mut Ctx<'_>, topics: &[Expanded]) {
-    let mut first: HashMap<String, &str> = HashMap::new();
-    for e in topics {
-        let metric = metric_name(&e.name);
-        match first.get(&metric) {
-            Some(other) => ctx.warning(
-                &e.span,
-                format!(
-                    "topic `{}` collides with `{other}` in Kafka's metric names",
-                    e.name
-                ),
-                Some(format!(
-                    "Kafka writes `.` as `_` in metric names, so both report as `{metric}`; \
-                     rename one of them"
-                )),
-            ),
-            None => {
-                first.insert(metric, &e.name);
-            }
-        }
+fn warn_metric_collisions(ctx: &mut Ctx<'_>, all: &Expansion) {
+    // Only names with a `.` or `_` can meet another name there; the rest are distinct.
+    // Ranked in file order, then sorted stably by metric name: the first of each run is
+    // the one declared first.
+    let specs = &all.specs;
+    let mut ranked: Vec<(usize, usize)> = all
+        .in_file_order(|p, t| p.first && t.name.contains(['.', '_']))
+        .into_iter()
+        .enumerate()
+        .collect();
+    ranked.sort_by(|(_, a), (_, b)| metric_order(&specs[*a].name, &specs[*b].name));
+    let mut collisions: Vec<(usize, usize, usize)> = Vec::new();
+    for run in
+        ranked.chunk_by(|(_, a), (_, b)| metric_order(&specs[*a].name, &specs[*b].name).is_eq())
+    {
+        let first = run[0].1;
+        collisions.extend(run[1..].iter().map(|&(rank, i)| (rank, i, first)));
+    }
+    collisions.sort_unstable();
+    for (_, i, first) in collisions {
+        let (name, other) = (&specs[i].name, &specs[first].name);
+        let metric = metric_name(name);
+        ctx.warning(
+            &all.places[i].span(),
+            format!("topic `{name}` collides with `{other}` in Kafka's metric names"),
+            Some(format!(
+                "Kafka writes `.` as `_` in metric names, so both report as `{metric}`; \
+                 rename one of them"
+            )),
+        );
     }
 }
 
 /// `min.insync.replicas` above the replication factor makes every `acks=all` write fail.
 /// One error per place the value was written, naming every topic it breaks (a value in
 /// `[defaults]` can break many).
-fn check_min_insync(ctx: &mut Ctx<'_>, topics: &[Expanded]) {
+fn check_min_insync(ctx: &mut Ctx<'_>, all: &Expansion) {
+    let mut found: Vec<&(Span, i64, usize)> = all
+        .insync
+        .iter()
+        .filter(|(_, _, i)| all.places[*i].first)
+        .collect();
+    found.sort_by_key(|(_, _, i)| (all.places[*i].start, *i));
     let mut by_place: BTreeMap<(usize, usize), (Span, i64, Vec<String>)> = BTreeMap::new();
-    for e in topics {
-        let (Some(rf), Some(setting)) = (e.replication_factor, e.config.get("min.insync.replicas"))
-        else {
-            continue;
-        };
-        let Ok(min) = setting.value.parse::<i64>() else {
-            continue;
-        };
-        if min > i64::from(rf) {
-            let entry = by_place
-                .entry((setting.span.start, setting.span.end))
-                .or_insert_with(|| (setting.span.clone(), min, Vec::new()));
-            entry.2.push(format!("`{}` ({rf})", e.name));
-        }
+    for (setting, min, i) in found {
+        let spec = &all.specs[*i];
+        let entry = by_place
+            .entry((setting.start, setting.end))
+            .or_insert_with(|| (setting.clone(), *min, Vec::new()));
+        entry
+            .2
+            .push(format!("`{}` ({})", spec.name, spec.replication_factor));
     }
     for (_, (span, min, topics)) in by_place {
         let list = match topics.split_last() {

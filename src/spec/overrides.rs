@@ -90,7 +90,7 @@ pub fn with_environment(
         if lines.is_empty() {
             continue;
         }
-        let header = match &spec.dlq_of {
+        let header = match spec.dlq_of() {
             Some(parent) => format!("[environments.{name}.topics.{}.dlq]", quoted(parent)),
             None => format!("[environments.{name}.topics.{}]", quoted(&spec.name)),
         };
@@ -111,7 +111,7 @@ pub fn with_environment(
     let undeclared: Vec<&String> = live
         .topics
         .keys()
-        .filter(|t| !base.topics.contains_key(*t) && base.policy.in_scope(t))
+        .filter(|t| !base.topics.contains_key(t) && base.policy.in_scope(t))
         .collect();
     if !undeclared.is_empty() {
         let _ = writeln!(

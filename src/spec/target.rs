@@ -106,7 +106,7 @@ pub fn restrict(desired: &DesiredState, targets: &[Target]) -> Result<DesiredSta
             topics.extend(
                 spec.topics
                     .iter()
-                    .filter(|t| desired.topics.contains_key(*t))
+                    .filter(|t| desired.topics.contains_key(t))
                     .cloned(),
             );
         }
@@ -115,7 +115,7 @@ pub fn restrict(desired: &DesiredState, targets: &[Target]) -> Result<DesiredSta
     let dlqs: Vec<String> = desired
         .topics
         .values()
-        .filter(|t| t.dlq_of.as_ref().is_some_and(|p| topics.contains(p)))
+        .filter(|t| t.dlq_of().is_some_and(|p| topics.contains(p)))
         .map(|t| t.name.clone())
         .collect();
     topics.extend(dlqs);
@@ -124,9 +124,9 @@ pub fn restrict(desired: &DesiredState, targets: &[Target]) -> Result<DesiredSta
         cluster: desired.cluster.clone(),
         topics: desired
             .topics
-            .iter()
-            .filter(|(n, _)| topics.contains(*n))
-            .map(|(n, t)| (n.clone(), t.clone()))
+            .values()
+            .filter(|t| topics.contains(&t.name))
+            .cloned()
             .collect(),
         groups: desired
             .groups

@@ -226,6 +226,11 @@ impl<'d> Iterator for Children<'d> {
 }
 
 impl<'d> Key<'d> {
+    /// Where the key starts (its span's start, without finding its end).
+    pub(crate) fn start(self) -> usize {
+        self.at as usize
+    }
+
     /// The key as written, quotes included.
     pub(crate) fn span(self) -> Span {
         self.doc.key_span(self.at)

@@ -176,21 +176,94 @@ pub(crate) struct DlqDecl {
     pub config: Config,
 }
 
+/// One `[topics.NAME]` as written. Laid out small (a topology of a million topics holds
+/// a million of these next to its parsed text): the name is not copied when it is the
+/// key's own text, and the settings most topics leave out sit behind one pointer.
 #[derive(Debug)]
 pub(crate) struct TopicDecl {
-    /// The key as written (before interpolation), for messages that must match the file.
-    pub raw: String,
+    /// The topic's key.
     pub span: Span,
-    /// `None` when the name failed to interpolate (already reported).
-    pub name: Option<String>,
+    /// The name, when it is not the key's text as written (a quoted, escaped or
+    /// interpolated key).
+    spelled: Option<Box<str>>,
     pub partitions: Field<i32>,
     pub replication_factor: Field<i16>,
     pub config: Config,
+    more: Option<Box<TopicMore>>,
+}
+
+/// What most topic declarations do not have.
+#[derive(Debug, Default)]
+pub(crate) struct TopicMore {
+    /// The key as written, when interpolation changed it or failed.
+    raw: Option<Box<str>>,
+    /// The name failed to interpolate (already reported).
+    unnamed: bool,
     pub key: Option<String>,
     pub partitioner: Option<Partitioner>,
     pub keys_file: Option<String>,
-    /// Boxed: most topics have none, and every topic declaration carries the field.
-    pub dlq: Option<Box<DlqDecl>>,
+    pub dlq: Option<DlqDecl>,
+}
+
+impl TopicDecl {
+    /// A declaration under the key `raw` at `span` of `src`, named `name` after
+    /// interpolation (`None`: it failed), with no settings yet.
+    pub(crate) fn new(src: &str, span: Span, raw: &str, name: Option<String>) -> Self {
+        let as_written = src.get(span.clone()) == Some(raw);
+        let mut more = TopicMore::default();
+        let spelled = match name {
+            Some(name) if name == raw => (!as_written).then(|| name.into_boxed_str()),
+            Some(name) => {
+                more.raw = Some(raw.into());
+                Some(name.into_boxed_str())
+            }
+            None => {
+                more.unnamed = true;
+                (!as_written).then(|| raw.into())
+            }
+        };
+        TopicDecl {
+            span,
+            spelled,
+            partitions: Field::Absent,
+            replication_factor: Field::Absent,
+            config: Config::new(),
+            more: (more.raw.is_some() || more.unnamed).then(|| Box::new(more)),
+        }
+    }
+
+    /// The key's text, or the name it was spelled as.
+    fn spelling<'s>(&'s self, src: &'s str) -> &'s str {
+        match &self.spelled {
+            Some(s) => s,
+            None => src.get(self.span.clone()).unwrap_or(""),
+        }
+    }
+
+    /// The name after interpolation; `None` when that failed (already reported). `src` is
+    /// the text of the file it was declared in.
+    pub(crate) fn name<'s>(&'s self, src: &'s str) -> Option<&'s str> {
+        if self.more.as_ref().is_some_and(|m| m.unnamed) {
+            return None;
+        }
+        Some(self.spelling(src))
+    }
+
+    /// The key as written, before interpolation, for messages that must match the file.
+    pub(crate) fn raw<'s>(&'s self, src: &'s str) -> &'s str {
+        match self.more.as_ref().and_then(|m| m.raw.as_deref()) {
+            Some(raw) => raw,
+            None => self.spelling(src),
+        }
+    }
+
+    pub(crate) fn more(&self) -> Option<&TopicMore> {
+        self.more.as_deref()
+    }
+
+    pub(crate) fn more_mut(&mut self) -> &mut TopicMore {
+        self.more.get_or_insert_with(Default::default)
+    }
 }
 
 #[derive(Debug)]
@@ -325,6 +398,11 @@ impl<'a> Ctx<'a> {
     }
 
     /// 1-based line of a span, for "first declared on line N" hints.
+    /// The text of the file being read.
+    pub(crate) fn source(&self) -> &'a str {
+        self.map.source()
+    }
+
     pub(crate) fn line_of(&self, span: &Span) -> usize {
         self.map.line_of(span.start)
     }
@@ -753,10 +831,18 @@ fn collect_leaves(prefix: &str, table: Table<'_>, out: &mut Vec<String>) {
 
 /// Spans sort the walk: diagnostics and "first declared" decisions follow the file,
 /// whatever order a table keeps its entries in.
-pub(crate) fn by_position(table: Table<'_>) -> Vec<(Key<'_>, Item<'_>)> {
+pub(crate) fn by_position<'d>(
+    table: Table<'d>,
+) -> Box<dyn Iterator<Item = (Key<'d>, Item<'d>)> + 'd> {
+    // Entries almost always come in file order already; sorting a copy of a table of a
+    // million topics would cost more than the declarations made from it.
+    let starts = || table.iter().map(|(k, _)| k.start());
+    if starts().zip(starts().skip(1)).all(|(a, b)| a <= b) {
+        return Box::new(table.iter());
+    }
     let mut entries: Vec<_> = table.iter().collect();
-    entries.sort_by_key(|(k, _)| k.span().start);
-    entries
+    entries.sort_by_key(|(k, _)| k.start());
+    Box::new(entries.into_iter())
 }
 
 /// Walks the whole document.
@@ -811,10 +897,8 @@ pub(crate) fn cluster(ctx: &mut Ctx<'_>, v: Item<'_>) -> ClusterSpec {
     if let Some(v) = t.get("client") {
         if let Some(client) = ctx.expect_table(v, "`client`") {
             // Before any diagnostic: every quoted line hides these values.
-            let mut secrets: Vec<Span> = by_position(client)
-                .into_iter()
-                .map(|(_, value)| value.span())
-                .collect();
+            let mut secrets: Vec<Span> =
+                by_position(client).map(|(_, value)| value.span()).collect();
             secrets.sort_by_key(|s| s.start);
             ctx.secret_spans.extend(secrets);
             ctx.secret_spans.sort_by_key(|s| s.start);
@@ -909,7 +993,6 @@ pub(crate) fn defaults(ctx: &mut Ctx<'_>, v: Item<'_>) -> Defaults {
 }
 
 pub(crate) fn topics(ctx: &mut Ctx<'_>, v: Item<'_>) -> Vec<TopicDecl> {
-    let mut out = Vec::new();
     let Value::Table(t) = v.value() else {
         let found = v.type_name();
         ctx.error(
@@ -917,25 +1000,16 @@ pub(crate) fn topics(ctx: &mut Ctx<'_>, v: Item<'_>) -> Vec<TopicDecl> {
             format!("`topics` must be a table keyed by topic name, found {found}"),
             Some("declare each topic as [topics.\"NAME\"]".into()),
         );
-        return out;
+        return Vec::new();
     };
+    // Sized once: grown by doubling, a large vector leaves copies of itself behind.
+    let mut out = Vec::with_capacity(t.iter().count());
     for (k, value) in by_position(t) {
         let raw = k.text();
         let span = k.span();
         let name = ctx.interpolate(&raw, &span);
         let shown = name.clone().unwrap_or_else(|| raw.to_string());
-        let mut decl = TopicDecl {
-            raw: raw.to_string(),
-            span: span.clone(),
-            name,
-            partitions: Field::Absent,
-            replication_factor: Field::Absent,
-            config: Config::new(),
-            key: None,
-            partitioner: None,
-            keys_file: None,
-            dlq: None,
-        };
+        let mut decl = TopicDecl::new(ctx.source(), span, &raw, name);
         match value.value() {
             Value::Table(t) => topic_body(ctx, t, &shown, &mut decl),
             other => {
@@ -961,7 +1035,8 @@ pub(crate) fn topics(ctx: &mut Ctx<'_>, v: Item<'_>) -> Vec<TopicDecl> {
 
 fn topic_body(ctx: &mut Ctx<'_>, t: Table<'_>, shown: &str, decl: &mut TopicDecl) {
     let place = format!("topic `{shown}`");
-    let meant = ctx.check_keys(t, TOPIC_KEYS, &place, Some(("topics", &decl.raw)));
+    let src = ctx.source();
+    let meant = ctx.check_keys(t, TOPIC_KEYS, &place, Some(("topics", decl.raw(src))));
     if meant.contains(&"partitions") {
         decl.partitions = Field::Invalid;
     }
@@ -987,12 +1062,12 @@ fn topic_body(ctx: &mut Ctx<'_>, t: Table<'_>, shown: &str, decl: &mut TopicDecl
         decl.config = ctx.config(v, &place);
     }
     if let Some(v) = t.get("key") {
-        decl.key = ctx.string(v, "`key`");
+        decl.more_mut().key = ctx.string(v, "`key`");
     }
     if let Some(v) = t.get("partitioner") {
         if let Some(s) = ctx.string(v, "`partitioner`") {
             match s.parse::<Partitioner>() {
-                Ok(p) => decl.partitioner = Some(p),
+                Ok(p) => decl.more_mut().partitioner = Some(p),
                 Err(_) => {
                     let names = Partitioner::ALL.map(Partitioner::name);
                     ctx.error(
@@ -1005,10 +1080,10 @@ fn topic_body(ctx: &mut Ctx<'_>, t: Table<'_>, shown: &str, decl: &mut TopicDecl
         }
     }
     if let Some(v) = t.get("keys_file") {
-        decl.keys_file = ctx.string(v, "`keys_file`");
+        decl.more_mut().keys_file = ctx.string(v, "`keys_file`");
     }
     if let Some((k, v)) = t.get_key_value("dlq") {
-        decl.dlq = dlq(ctx, &k.span(), v, shown).map(Box::new);
+        decl.more_mut().dlq = dlq(ctx, &k.span(), v, shown);
     }
 }
 

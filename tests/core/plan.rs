@@ -253,7 +253,7 @@ fn plan(name: &str) -> Plan {
             .into_iter()
             .map(str::to_string)
             .collect();
-        for topic in desired.topics.values().filter(|t| t.keys_file.is_some()) {
+        for topic in desired.topics.values().filter(|t| t.keys_file().is_some()) {
             sample_keys.insert(topic.name.clone(), keys.clone());
         }
     }

@@ -95,9 +95,9 @@ fn seed_topology_expands_to_the_ingestion_pipeline() {
 
     let main = &desired.topics["ingestion-events"];
     assert_eq!((main.partitions, main.replication_factor), (6, 1));
-    assert_eq!(main.key.as_deref(), Some("tenant_id"));
-    assert_eq!(main.partitioner, Some(Partitioner::Md5));
-    assert_eq!(main.dlq_of, None);
+    assert_eq!(main.key(), Some("tenant_id"));
+    assert_eq!(main.partitioner(), Some(Partitioner::Md5));
+    assert_eq!(main.dlq_of(), None);
     let expected: BTreeMap<String, String> = [
         ("cleanup.policy", "delete"),
         ("compression.type", "snappy"),
@@ -111,9 +111,9 @@ fn seed_topology_expands_to_the_ingestion_pipeline() {
 
     let dlq = &desired.topics["ingestion-events-dlq"];
     assert_eq!((dlq.partitions, dlq.replication_factor), (3, 1));
-    assert_eq!(dlq.dlq_of.as_deref(), Some("ingestion-events"));
-    assert_eq!(dlq.key.as_deref(), Some("tenant_id"));
-    assert_eq!(dlq.partitioner, Some(Partitioner::Md5));
+    assert_eq!(dlq.dlq_of(), Some("ingestion-events"));
+    assert_eq!(dlq.key(), Some("tenant_id"));
+    assert_eq!(dlq.partitioner(), Some(Partitioner::Md5));
     let mut expected_dlq = expected.clone();
     expected_dlq.insert("retention.ms".into(), "2592000000".into());
     assert_eq!(dlq.config, expected_dlq.into_iter().collect());
@@ -159,10 +159,7 @@ fn seed_topology_follows_the_environment() {
     assert_eq!(desired.cluster.bootstrap_servers.as_deref(), Some("h:1"));
     let topics: Vec<&str> = desired.topics.keys().map(String::as_str).collect();
     assert_eq!(topics, ["orders", "orders-dlq"]);
-    assert_eq!(
-        desired.topics["orders-dlq"].dlq_of.as_deref(),
-        Some("orders")
-    );
+    assert_eq!(desired.topics["orders-dlq"].dlq_of(), Some("orders"));
     let groups: Vec<&str> = desired.groups.keys().map(String::as_str).collect();
     assert_eq!(
         groups,
@@ -235,16 +232,16 @@ fn dead_letter_topics_inherit_and_override() {
     "#;
     let desired = load_ok(source, &|_| None).desired;
     let dlq = &desired.topics["orders.failed"];
-    assert_eq!(dlq.dlq_of.as_deref(), Some("orders"));
+    assert_eq!(dlq.dlq_of(), Some("orders"));
     assert_eq!((dlq.partitions, dlq.replication_factor), (12, 1));
-    assert_eq!(dlq.key.as_deref(), Some("order_id"));
-    assert_eq!(dlq.partitioner, Some(Partitioner::Murmur2));
-    assert_eq!(dlq.keys_file, None);
+    assert_eq!(dlq.key(), Some("order_id"));
+    assert_eq!(dlq.partitioner(), Some(Partitioner::Murmur2));
+    assert_eq!(dlq.keys_file(), None);
     assert_eq!(dlq.config[&"retention.ms".to_string()], "2592000000");
     assert_eq!(dlq.config[&"compression.type".to_string()], "zstd");
     assert_eq!(dlq.config[&"cleanup.policy".to_string()], "delete");
     assert_eq!(
-        desired.topics["orders"].keys_file.as_deref(),
+        desired.topics["orders"].keys_file(),
         Some("keys/orders.txt")
     );
 
@@ -466,4 +463,39 @@ fn a_plan_reads_groups_only_when_the_file_can_use_them() {
         "[policy]\nprefixes = [\"orders\"]\ndelete_undeclared = true\n\n[topics.orders]\npartitions = 1\nreplication_factor = 1\n",
     );
     assert!(deleting.find_unmanaged_groups);
+}
+
+#[test]
+fn checks_across_topics_report_in_file_order_whatever_the_names_sort_as() {
+    // Names chosen so that sorting by name, by metric name and by position all differ:
+    // the first declared of each clash is the one the others are reported against.
+    let source = r#"
+[defaults]
+partitions = 1
+replication_factor = 1
+config = { "min.insync.replicas" = 2 }
+
+[topics."z_y"]
+[topics."a.b"]
+[topics."z.y"]
+dlq = { name = "a_b" }
+[topics."${X}"]
+[topics.a]
+"#;
+    let report = load_err(source);
+    let lines: Vec<&str> = report
+        .lines()
+        .filter(|l| l.contains(": error:") || l.contains(": warning:"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "topology.toml:5:36: error: `min.insync.replicas` is 2, more than the replication factors of `z_y` (1), `a.b` (1), `z.y` (1), `a_b` (1) and `a` (1)",
+            "topology.toml:9:9: warning: topic `z.y` collides with `z_y` in Kafka's metric names",
+            "topology.toml:10:16: warning: topic `a_b` collides with `a.b` in Kafka's metric names",
+            "topology.toml:12:9: error: topic `a` is declared twice",
+        ],
+        "{report}"
+    );
+    assert!(report.contains("already declared on line 11"), "{report}");
 }
