@@ -143,10 +143,6 @@ impl From<TopicSpecRepr> for TopicSpec {
 pub struct Topics(Vec<TopicSpec>);
 
 impl Topics {
-    pub fn new() -> Self {
-        Topics(Vec::new())
-    }
-
     /// From specs in any order; of two specs with one name, the later wins (as inserting
     /// them into a map one by one would).
     pub fn from_specs(mut specs: Vec<TopicSpec>) -> Self {
@@ -212,10 +208,6 @@ impl Topics {
         *self = Topics::from_specs(all);
     }
 
-    pub fn retain(&mut self, mut keep: impl FnMut(&TopicSpec) -> bool) {
-        self.0.retain(|t| keep(t));
-    }
-
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
         self.0.iter().map(|t| &t.name)
     }
@@ -234,6 +226,8 @@ impl Topics {
 impl std::ops::Index<&str> for Topics {
     type Output = TopicSpec;
 
+    /// Panics when there is no such topic, as indexing a `BTreeMap` does: indexing
+    /// states that the topic is there (tests, mostly); `get` is the question.
     fn index(&self, name: &str) -> &TopicSpec {
         match self.get(name) {
             Some(t) => t,
@@ -245,24 +239,6 @@ impl std::ops::Index<&str> for Topics {
 impl FromIterator<TopicSpec> for Topics {
     fn from_iter<I: IntoIterator<Item = TopicSpec>>(iter: I) -> Self {
         Topics::from_specs(iter.into_iter().collect())
-    }
-}
-
-impl IntoIterator for Topics {
-    type Item = TopicSpec;
-    type IntoIter = std::vec::IntoIter<TopicSpec>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter()
-    }
-}
-
-impl<'a> IntoIterator for &'a Topics {
-    type Item = &'a TopicSpec;
-    type IntoIter = std::slice::Iter<'a, TopicSpec>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
     }
 }
 
